@@ -336,21 +336,28 @@ export async function writeWithMapping(
   return out;
 }
 
+/** A document `writeWithFirst` wrote, with the mapping that wrote it (a sink sends it where that mapping's documents go). */
+export interface WrittenDocument {
+  document: Buffer;
+  mapping: CompiledMapping;
+}
+
 /**
- * Writes each value with the first of `mappings` that writes anything for it (`outboundMappingsInTurn`'s order); a
- * value none of them selects writes nothing.
+ * Writes each value with the first of `mappings` that writes anything for it (`outboundMappingsInTurn`'s order, or a
+ * sink's own: HubSpot's company mapping, then its connector's), each document with the mapping that wrote it; a value
+ * none of them selects writes nothing.
  */
 export async function writeWithFirst(
   mappings: CompiledMapping[],
   values: unknown[],
   options: WriteOptions = {},
-): Promise<Buffer[]> {
-  const out: Buffer[] = [];
+): Promise<WrittenDocument[]> {
+  const out: WrittenDocument[] = [];
   for (const value of values) {
     for (const mapping of mappings) {
       const written = await writeWithMapping(mapping, [value], options);
       if (written.length === 0) continue;
-      out.push(...written);
+      out.push(...written.map((document) => ({ document, mapping })));
       break;
     }
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mappingsDir, writeToSystem } from '../../mappings/index.ts';
+import { mappingsDir, outboundMapping } from '../../mappings/index.ts';
 import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import {
@@ -45,7 +45,7 @@ const command = (
 
 function sink() {
   const context = testContext('hs-companies');
-  context.toSystem = (value) => writeToSystem('hubspot-batch-upsert', [value]);
+  context.outboundMapping = outboundMapping('hubspot-batch-upsert');
   const config = hubspotUpsertSinkConfig.parse({
     baseUrl: server.url,
     accessToken: 'pat-test',

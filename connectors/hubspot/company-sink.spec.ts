@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mappingsDir, writeToSystem } from '../../mappings/index.ts';
+import { mappingsDir, outboundMapping } from '../../mappings/index.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { customerRecords, testContext } from '../transports/test-support.ts';
-import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
+import { COMPANY_MAPPING, createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
 
 /**
  * The HubSpot sink with `companies: true` against the simulator's companies API: an organisation golden record is a
@@ -26,14 +27,16 @@ const organization = fixture('company/organization-golden-record.json');
 const person = fixture('canonical/person-several-emails-phones.json');
 const record = customerRecords('hs-company-sink');
 
-function sink(companies?: boolean) {
+function sink(companies?: boolean, more: { companyMapping?: string; baseDir?: string } = {}) {
   const context = testContext('hs-company-sink');
-  context.toSystem = (value) => writeToSystem('hubspot-batch-upsert', [value]);
+  context.outboundMapping = outboundMapping('hubspot-batch-upsert');
+  if (more.baseDir) context.baseDir = more.baseDir;
   const config = hubspotUpsertSinkConfig.parse({
     baseUrl: hs.sim.url,
     accessToken: hs.app.accessTokens[0],
     retry: { retries: 0 },
     ...(companies === undefined ? {} : { companies }),
+    ...(more.companyMapping ? { companyMapping: more.companyMapping } : {}),
   });
   return createHubspotUpsertSink(config, context);
 }
@@ -122,5 +125,45 @@ describe('HubSpot sink without companies (the default)', () => {
     await expect(sink().put(record(organization))).resolves.toBeUndefined();
     expect(await companies()).toEqual([]);
     expect((await contacts()).map((c) => c.properties.company)).toEqual(['Müller Maschinenbau GmbH']);
+  });
+});
+
+describe('companyMapping: the company mapping a deployment names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eai-hs-company-mapping-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const shipped = readFileSync(join(mappingsDir, COMPANY_MAPPING), 'utf8');
+
+  it('writes companies with a copy beside the deployment file, persons still with the connector mapping', async () => {
+    const copy = shipped.replace(
+      "{'name': $c.organizationName}",
+      "{'name': $c.organizationName, 'description': 'written by our copy'}",
+    );
+    expect(copy).not.toBe(shipped);
+    writeFileSync(join(dir, 'our-companies.from-canonical.yaml'), copy);
+    const out = sink(true, { companyMapping: 'our-companies.from-canonical.yaml', baseDir: dir });
+    await expect(out.put(record(organization))).resolves.toBeUndefined();
+    await expect(out.put(record(person))).resolves.toBeUndefined();
+    const [company] = (await hs.json<Listed>('GET', '/crm/v3/objects/companies?properties=name,description'))
+      .body.results;
+    expect(company?.properties).toMatchObject({
+      name: 'Müller Maschinenbau GmbH',
+      description: 'written by our copy',
+    });
+    expect((await contacts()).map((c) => c.properties.firstname)).toEqual([
+      person.customer.person?.givenName,
+    ]);
+  });
+
+  it('refuses at start a mapping that writes no HubSpot batch body, naming companyMapping', () => {
+    expect(() => sink(true, { companyMapping: 'hubspot/company.to-canonical.yaml' })).toThrow(
+      /connector hs-company-sink: companyMapping hubspot\/company\.to-canonical\.yaml reads format hubspot-company \(a to-canonical mapping\): name a from-canonical mapping whose output is hubspot-batch-upsert/,
+    );
+    expect(() => sink(true, { companyMapping: 'csv/customer-table.from-canonical.yaml' })).toThrow(
+      /companyMapping csv\/customer-table\.from-canonical\.yaml writes format csv/,
+    );
+  });
+
+  it('is the shipped one by default', () => {
+    expect(hubspotUpsertSinkConfig.parse({ accessToken: 'pat-x' }).companyMapping).toBe(COMPANY_MAPPING);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { HttpLimitWaitError } from '../transports/http-sink.ts';
-import { createTestContext, customerRecords } from '../transports/test-support.ts';
+import { constantMapping, createTestContext, customerRecords } from '../transports/test-support.ts';
 import {
   dailyLimitWait,
   EARLY_RETRY_MS,
@@ -82,13 +82,9 @@ describe('the HubSpot upsert sink at the daily limit (simulator)', () => {
     const test = createTestContext('hs-daily');
     const failed: unknown[] = [];
     test.context.attemptFailed = (error) => failed.push(error);
-    test.context.toSystem = async () => [
-      Buffer.from(
-        JSON.stringify({
-          inputs: [{ idProperty: 'eai_golden_id', id: golden, properties: { firstname: 'Ada' } }],
-        }),
-      ),
-    ];
+    test.context.outboundMapping = constantMapping('hubspot-batch-upsert', {
+      inputs: [{ idProperty: 'eai_golden_id', id: golden, properties: { firstname: 'Ada' } }],
+    });
     const config = hubspotUpsertSinkConfig.parse({
       baseUrl: hs.sim.url,
       accessToken: hs.app.accessTokens[0],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { CONTACTS, type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
-import { customerRecords, testContext } from '../transports/test-support.ts';
+import { constantMapping, customerRecords, testContext } from '../transports/test-support.ts';
 import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
 
 let hs: HubSpotHarness;
@@ -15,9 +15,9 @@ const record = customerRecords('hs-email-conflict');
 /** The upsert sink whose mapping writes the golden record `golden` with `properties`, by eai_golden_id. */
 function sinkWriting(golden: string, properties: Record<string, string>) {
   const context = testContext('hs-email-conflict');
-  context.toSystem = async () => [
-    Buffer.from(JSON.stringify({ inputs: [{ idProperty: 'eai_golden_id', id: golden, properties }] })),
-  ];
+  context.outboundMapping = constantMapping('hubspot-batch-upsert', {
+    inputs: [{ idProperty: 'eai_golden_id', id: golden, properties }],
+  });
   const config = hubspotUpsertSinkConfig.parse({
     baseUrl: hs.sim.url,
     accessToken: hs.app.accessTokens[0],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { CONTACTS, type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
-import { customerRecords, testContext } from '../transports/test-support.ts';
+import { constantMapping, customerRecords, testContext } from '../transports/test-support.ts';
 import {
   BATCH_UPSERT_PATH,
   checkBatchAnswer,
@@ -20,7 +20,7 @@ const record = customerRecords('hs-multi-status');
 /** The upsert sink whose mapping writes `input` as the batch's one input. */
 function upsertSink(input: Record<string, unknown>) {
   const context = testContext('hs-multi-status');
-  context.toSystem = async () => [Buffer.from(JSON.stringify({ inputs: [input] }))];
+  context.outboundMapping = constantMapping('hubspot-batch-upsert', { inputs: [input] });
   const config = hubspotUpsertSinkConfig.parse({
     baseUrl: hs.sim.url,
     accessToken: hs.app.accessTokens[0],

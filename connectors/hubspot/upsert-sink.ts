@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { type CompiledMapping, findMapping, writeWithFirst } from '../../mappings/index.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
@@ -21,7 +21,7 @@ export const BATCH_UPDATE_PATH = '/crm/v3/objects/contacts/batch/update';
 /** Companies (`companies: true`): the same batch calls of HubSpot's companies API. */
 export const COMPANY_BATCH_UPSERT_PATH = '/crm/v3/objects/companies/batch/upsert';
 export const COMPANY_BATCH_UPDATE_PATH = '/crm/v3/objects/companies/batch/update';
-/** What the sink writes companies with (`companies: true`): a shipped mapping, selecting the company records. */
+/** What the sink writes companies with (`companies: true`) unless `companyMapping` names another: selects the company records. */
 export const COMPANY_MAPPING = 'hubspot/company-batch-upsert.from-canonical.yaml';
 const BATCH_PATHS = [
   BATCH_UPSERT_PATH,
@@ -180,11 +180,31 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
     .boolean()
     .default(false)
     .describe(
-      "Write organisations as HubSpot companies: an event that names a HubSpot company (`company:<id>`, the source's `companies: true`) or an ORGANIZATION HubSpot does not hold as a contact goes to `/crm/v3/objects/companies/batch/upsert` by `eai_golden_id` (batch/update by the company's id when known), written by `hubspot/company-batch-upsert.from-canonical.yaml`; the rest to contacts as before. Default off, not on with the source's `companies`: the sink cannot see the source's config, the token needs the scope `crm.objects.companies.write` (without it every organisation would fail with 403 and be dead-lettered), the portal needs the `eai_golden_id` company property, and an organisation HubSpot does not hold would become a company where it became a contact before. Off, a company's record is skipped, saying so.",
+      "Write organisations as HubSpot companies: an event that names a HubSpot company (`company:<id>`, the source's `companies: true`) or an ORGANIZATION HubSpot does not hold as a contact goes to `/crm/v3/objects/companies/batch/upsert` by `eai_golden_id` (batch/update by the company's id when known), written by `companyMapping`; the rest to contacts as before. Default off, not on with the source's `companies`: the sink cannot see the source's config, the token needs the scope `crm.objects.companies.write` (without it every organisation would fail with 403 and be dead-lettered), the portal needs the `eai_golden_id` company property, and an organisation HubSpot does not hold would become a company where it became a contact before. Off, a company's record is skipped, saying so.",
+    ),
+  companyMapping: z
+    .string()
+    .min(1)
+    .default(COMPANY_MAPPING)
+    .describe(
+      "With `companies`: the from-canonical mapping (output `hubspot-batch-upsert`) that writes companies, as `mapping:` names the contacts' (a file relative to the deployment file, else a shipped one); it is tried first, and the records it writes nothing for go to the connector's `mapping:`. Copy the shipped one to change what a company gets, keeping its `records`, which selects the organisations.",
     ),
 });
 
 export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
+
+/**
+ * The mapping `companyMapping` names, found as a connector's `mapping:` is (beside the deployment file, else
+ * shipped), refused at start when it cannot write a company's batch body.
+ */
+export function companyMappingOf(ref: string, context: ConnectorContext): CompiledMapping {
+  const mapping = findMapping(ref, context.baseDir);
+  if (mapping.direction !== 'from-canonical' || mapping.spec.output !== 'hubspot-batch-upsert')
+    throw new ConfigError(
+      `connector ${context.name}: companyMapping ${ref} ${mapping.direction === 'from-canonical' ? `writes format ${mapping.spec.output}` : `reads format ${mapping.spec.input} (a to-canonical mapping)`}: name a from-canonical mapping whose output is hubspot-batch-upsert (a copy of ${COMPANY_MAPPING})`,
+    );
+  return mapping;
+}
 
 /**
  * CustomerEvents → `POST /crm/v3/objects/contacts/batch/upsert`, one record per request, the body written by the
@@ -194,7 +214,8 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
  * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`);
  * a contact to create whose email another contact holds is written to that contact (`linkToExistingContact`).
- * With `companies`, the records the company mapping (COMPANY_MAPPING) selects go to the companies API the same way.
+ * With `companies`, the company mapping (`companyMapping`, default COMPANY_MAPPING) is tried before the connector's
+ * (`writeWithFirst`), and what it writes goes to the companies API the same way.
  * HubSpot's daily API limit (429 `policyName: DAILY`) is waited out until it resets, midnight in the account's time
  * zone (daily-limit.ts; the zone is read at the first write, before the limit can be spent), never dead-lettered.
  * `options.now`: the clock the wait is computed against (tests).
@@ -216,8 +237,8 @@ export function createHubspotUpsertSink(
     }),
     context.signal,
   );
-  // Found at start (an unreadable shipped mapping fails the connector's start, not each record).
-  const companyMapping = config.companies ? findMapping(COMPANY_MAPPING) : undefined;
+  // Found at start (an unreadable or unfit mapping fails the connector's start, not each record).
+  const companyMapping = config.companies ? companyMappingOf(config.companyMapping, context) : undefined;
   /** Asked once, at the first write: once the daily limit is spent, HubSpot answers that read 429 too. */
   let zoneAsked = false;
   /** The `eai_golden_id` of HubSpot contact `id` (undefined: none), for `linkToExistingContact`. */
@@ -246,21 +267,34 @@ export function createHubspotUpsertSink(
     }
     if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
     const company = companyRecordReason(record.value as CustomerEvent);
-    // With `companies`, the company mapping takes the records it selects (a company's, an organisation's);
-    // a company's record it writes nothing for (a deletion) is skipped as any record the mapping leaves out.
-    const companyBodies = companyMapping ? await writeWithMapping(companyMapping, [record.value]) : [];
-    if (companyBodies.length === 0 && company) return companyMapping ? null : skipped(company);
-    const bodies = companyBodies.length > 0 ? companyBodies : await context.toSystem(record.value);
-    if (bodies.length === 0) return null;
-    if (bodies.length > 1)
+    if (company && !companyMapping) return skipped(company);
+    // The first mapping that writes anything writes the record, and which one it was says where it goes: with
+    // `companies` the company mapping takes the records it selects (a company's, an organisation's), the
+    // connector's mapping the rest; a company's record it writes nothing for (a deletion) is skipped as any
+    // record the mappings leave out, never written as a contact.
+    const mappings = companyMapping
+      ? company
+        ? [companyMapping]
+        : [companyMapping, contactMapping()]
+      : [contactMapping()];
+    const written = await writeWithFirst(mappings, [record.value]);
+    if (written.length === 0) return null;
+    if (written.length > 1)
       throw new NonRetriableError(
-        `${context.name}: the mapping wrote ${bodies.length} batch bodies for one record; expected one`,
+        `${context.name}: the mapping wrote ${written.length} batch bodies for one record; expected one`,
       );
+    const [{ document, mapping }] = written as [(typeof written)[0]];
     return {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      ...batchRequest(bodies[0], companyBodies.length > 0 ? 'companies' : 'contacts'),
+      ...batchRequest(document, mapping === companyMapping ? 'companies' : 'contacts'),
     };
+  }
+  /** The connector's `mapping:`, which writes contacts. */
+  function contactMapping(): CompiledMapping {
+    if (!context.outboundMapping)
+      throw new ConfigError(`connector ${context.name}: no from-canonical mapping configured (mapping:)`);
+    return context.outboundMapping;
   }
   return createHttpSink(
     {

@@ -1102,6 +1102,7 @@ export class ConnectorRuntime {
           return writeWithMapping(outbound, [value], options);
         },
         outputFormat: outbound?.spec.output,
+        outboundMapping: outbound,
         // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
         attemptFailed: (error) => {
           if (entry.host instanceof SinkHost)

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { X12OutboundEnvelope } from '../../formats/x12/outbound.ts';
 import type { Logger } from '../../lib/logger.ts';
+import type { CompiledMapping } from '../../mappings/index.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -197,6 +198,11 @@ export interface ConnectorContext {
   ): Promise<Buffer[]>;
   /** Sinks: the format `toSystem` writes (its mapping's `output`, e.g. `csv`); undefined when no mapping is named. */
   outputFormat?: string;
+  /**
+   * Sinks: the mapping `toSystem` writes with (the connector's `mapping:`, in its `timeZone`), for a sink that writes
+   * with it among others of its own (HubSpot's company mapping first: `writeWithFirst`); undefined when none is named.
+   */
+  outboundMapping?: CompiledMapping;
   /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */
   attemptFailed?(error: unknown): void;
 }

@@ -1,3 +1,4 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -6,7 +7,11 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
+import { stringify as toYaml } from 'yaml';
+import { type CompiledMapping, findMapping } from '../../mappings/index.ts';
 import type { ConnectorContext, SinkRecord, WebhookRequest, WebhookResponse } from '../sdk/index.ts';
 
 /**
@@ -198,4 +203,26 @@ export function customerRecords(connector: string): (value?: unknown) => SinkRec
       idempotencyKey: `${connector}:ce-${offset}`,
     };
   };
+}
+
+/**
+ * A from-canonical mapping that writes `document` (its top-level fields, JSON values) for every CustomerEvent, as a
+ * sink's `mapping:` would (`context.outboundMapping`): for specs of what a sink does with a body of its system.
+ */
+export function constantMapping(output: string, document: Record<string, unknown>): CompiledMapping {
+  const dir = mkdtempSync(join(tmpdir(), 'eai-constant-mapping-'));
+  const file = join(dir, 'constant.from-canonical.yaml');
+  writeFileSync(
+    file,
+    toYaml({
+      description: `writes the same ${output} document for every record (a spec's)`,
+      input: 'eai.canonical.CustomerEvent',
+      output,
+      fixtures: { inputs: '.', expected: '.' },
+      fields: Object.fromEntries(
+        Object.entries(document).map(([name, value]) => [name, JSON.stringify(value)]),
+      ),
+    }),
+  );
+  return findMapping(file);
 }

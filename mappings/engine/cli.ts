@@ -259,7 +259,11 @@ export async function mapCommand(options: {
         // A look at what a sink would write: numbered documents (X12) show control number 1, used by nothing.
         { controlNumbers: async () => 1 },
       );
-      return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
+      return {
+        code: 0,
+        stdout: documents.map((d) => d.document.toString('utf8')).join('\n'),
+        stderr: '',
+      };
     }
     const mapping = inTimeZone(
       options.mapping ? findMapping(options.mapping, process.cwd()) : inboundMapping(options.format),
