@@ -73,7 +73,10 @@ export function registerMapCommand(program: Command): void {
       "the partner's or system's IANA zone (Europe/Berlin) of local dates and times read (with --to-system, written), over the mapping's options.timeZone, as a connector's timeZone",
     )
     .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
-    .option('--json', 'one-line JSON output, machine-readable errors on stderr')
+    .option(
+      '--json',
+      'one-line JSON output (with --to-system: each document as {document, mapping, sendTo}), machine-readable errors on stderr',
+    )
     .action(
       async (
         file: string | undefined,

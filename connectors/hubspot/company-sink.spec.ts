@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mappingsDir, outboundMapping } from '../../mappings/index.ts';
+import { findMapping, mappingsDir, outboundMapping } from '../../mappings/index.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { customerRecords, testContext } from '../transports/test-support.ts';
@@ -160,6 +160,23 @@ describe('companyMapping: the company mapping a deployment names', () => {
     );
     expect(() => sink(true, { companyMapping: 'csv/customer-table.from-canonical.yaml' })).toThrow(
       /companyMapping csv\/customer-table\.from-canonical\.yaml writes format csv/,
+    );
+  });
+
+  it('sends bodies where their mapping says (sendTo), refusing at start a mapping that says otherwise', () => {
+    writeFileSync(
+      join(dir, 'to-contacts.from-canonical.yaml'),
+      shipped.replace('sendTo: /crm/v3/objects/companies', 'sendTo: /crm/v3/objects/contacts'),
+    );
+    expect(() => sink(true, { companyMapping: 'to-contacts.from-canonical.yaml', baseDir: dir })).toThrow(
+      /companyMapping to-contacts\.from-canonical\.yaml says its bodies go to \/crm\/v3\/objects\/contacts \(sendTo\), and this sink sends the company mapping's to \/crm\/v3\/objects\/companies/,
+    );
+    const context = testContext('hs-company-sink');
+    context.outboundMapping = findMapping(COMPANY_MAPPING);
+    expect(() =>
+      createHubspotUpsertSink(hubspotUpsertSinkConfig.parse({ accessToken: 'pat-x' }), context),
+    ).toThrow(
+      /says its bodies go to \/crm\/v3\/objects\/companies \(sendTo\), and this sink sends its connector mapping's to \/crm\/v3\/objects\/contacts: name it as companyMapping \(with companies: true\)/,
     );
   });
 

@@ -18,6 +18,9 @@ import { createHubspotGet } from './rest.ts';
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
 /** By record id: batch/upsert goes by a unique property only, and the record id is none. */
 export const BATCH_UPDATE_PATH = '/crm/v3/objects/contacts/batch/update';
+/** HubSpot's contacts and companies APIs, as a mapping says where its bodies go (`sendTo`). */
+export const CONTACTS_API = '/crm/v3/objects/contacts';
+export const COMPANIES_API = '/crm/v3/objects/companies';
 /** Companies (`companies: true`): the same batch calls of HubSpot's companies API. */
 export const COMPANY_BATCH_UPSERT_PATH = '/crm/v3/objects/companies/batch/upsert';
 export const COMPANY_BATCH_UPDATE_PATH = '/crm/v3/objects/companies/batch/update';
@@ -203,6 +206,11 @@ export function companyMappingOf(ref: string, context: ConnectorContext): Compil
     throw new ConfigError(
       `connector ${context.name}: companyMapping ${ref} ${mapping.direction === 'from-canonical' ? `writes format ${mapping.spec.output}` : `reads format ${mapping.spec.input} (a to-canonical mapping)`}: name a from-canonical mapping whose output is hubspot-batch-upsert (a copy of ${COMPANY_MAPPING})`,
     );
+  // What `eai map --to-system` says of its bodies is where this sink sends them.
+  if (mapping.spec.sendTo !== undefined && mapping.spec.sendTo !== COMPANIES_API)
+    throw new ConfigError(
+      `connector ${context.name}: companyMapping ${ref} says its bodies go to ${mapping.spec.sendTo} (sendTo), and this sink sends the company mapping's to ${COMPANIES_API}: set sendTo: ${COMPANIES_API}, or name it as the connector's mapping: if it writes contacts`,
+    );
   return mapping;
 }
 
@@ -239,6 +247,11 @@ export function createHubspotUpsertSink(
   );
   // Found at start (an unreadable or unfit mapping fails the connector's start, not each record).
   const companyMapping = config.companies ? companyMappingOf(config.companyMapping, context) : undefined;
+  const contactsSendTo = context.outboundMapping?.spec.sendTo;
+  if (contactsSendTo !== undefined && contactsSendTo !== CONTACTS_API)
+    throw new ConfigError(
+      `connector ${context.name}: mapping ${context.outboundMapping?.file} says its bodies go to ${contactsSendTo} (sendTo), and this sink sends its connector mapping's to ${CONTACTS_API}${contactsSendTo === COMPANIES_API ? ': name it as companyMapping (with companies: true)' : ''}`,
+    );
   /** Asked once, at the first write: once the daily limit is spent, HubSpot answers that read 429 too. */
   let zoneAsked = false;
   /** The `eai_golden_id` of HubSpot contact `id` (undefined: none), for `linkToExistingContact`. */

@@ -24,6 +24,7 @@ import {
   outboundMappingsInTurn,
   type UsageReport,
   UsageTracker,
+  type WrittenDocument,
   writeWithFirst,
 } from '../index.ts';
 import { problemText, staticProblems, staticWarnings } from './check.ts';
@@ -259,10 +260,11 @@ export async function mapCommand(options: {
         // A look at what a sink would write: numbered documents (X12) show control number 1, used by nothing.
         { controlNumbers: async () => 1 },
       );
+      if (json) return { code: 0, stdout: `${JSON.stringify(documents.map(writtenJson))}\n`, stderr: '' };
       return {
         code: 0,
         stdout: documents.map((d) => d.document.toString('utf8')).join('\n'),
-        stderr: '',
+        stderr: sendToNote(documents),
       };
     }
     const mapping = inTimeZone(
@@ -292,6 +294,29 @@ export async function mapCommand(options: {
       json,
     );
   }
+}
+
+/** A document `--to-system --json` prints: its text, the mapping that wrote it and the API it goes to (`sendTo`). */
+function writtenJson(written: WrittenDocument): { document: string; mapping: string; sendTo: string | null } {
+  return {
+    document: written.document.toString('utf8'),
+    mapping: written.mapping.file,
+    sendTo: written.mapping.spec.sendTo ?? null,
+  };
+}
+
+/**
+ * Where each document `--to-system` printed goes, on stderr, when its mapping says (`sendTo`: HubSpot's batch bodies
+ * to contacts or companies, the one body format of both): the body alone does not tell.
+ */
+function sendToNote(documents: WrittenDocument[]): string {
+  if (!documents.some((d) => d.mapping.spec.sendTo)) return '';
+  return documents
+    .map(
+      (d, i) =>
+        `eai map: document ${i + 1} of ${documents.length} ${d.mapping.spec.sendTo ? `goes to ${d.mapping.spec.sendTo}` : 'names no API (its mapping has no sendTo)'} (written by ${d.mapping.file})\n`,
+    )
+    .join('');
 }
 
 /**

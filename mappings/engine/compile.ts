@@ -176,6 +176,10 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
       `${file}: a ${direction} mapping (output ${spec.output}) named .${opposite}.yaml: rename it`,
     );
   }
+  if (spec.sendTo !== undefined && direction === 'to-canonical')
+    throw new ConfigError(
+      `${file}: sendTo names where a from-canonical mapping's documents go, and this mapping reads ${spec.input} into ${spec.output}: remove it`,
+    );
   const schema = (outputSchema ?? inputSchema)!;
   const fileAt: FileAt = (at) => {
     const line = loaded.lines?.get(at);

@@ -105,6 +105,13 @@ export const mappingSchema = z
       .describe(
         "A further mapping (`onlyByName`) of a from-canonical format that writes, where no mapping is named (`eai map --to-system`), the records its `records` selects, the format's default the others (HubSpot's companies beside its contacts).",
       ),
+    sendTo: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A from-canonical mapping of a format that several APIs of its system take: the API its documents go to, as the system names it (HubSpot's batch bodies: `/crm/v3/objects/contacts` or `/crm/v3/objects/companies`, whose batch/upsert or, by record id, batch/update takes them). `eai map --to-system` says it with each document (`sendTo` in `--json`).",
+      ),
     imports: z
       .array(z.string())
       .default([])
