@@ -39,8 +39,12 @@ function carried(customer: Json, meaningful: (field: string) => boolean): Json {
   const addresses: Json[] = customer.addresses;
   const view: Json = {
     customerId: customer.customerId,
+    // A golden id the record carried (External_Id__c) is not kept but written anew: the body's is customerId.
     salesforceIds: customer.sourceIds
-      .filter((s: Json) => s.system === 'salesforce' && s.idType !== 'PersonContactId')
+      .filter(
+        (s: Json) =>
+          s.system === 'salesforce' && s.idType !== 'PersonContactId' && s.idType !== 'External_Id__c',
+      )
       .map((s: Json) => s.id),
     sobjectType: contact ? 'Contact' : 'Account',
     phones: customer.phones

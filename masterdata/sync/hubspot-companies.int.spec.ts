@@ -3,12 +3,15 @@
  * relay; HubSpot's source and sink with `companies: true`, HubSpot created in): an Account made in Salesforce becomes
  * an ORGANIZATION golden record, which the HubSpot sink creates once as a company (by eai_golden_id); the company's
  * webhook echo (INTEGRATION, the app id) joins that golden record as the hub's write and dies out; a person's edit of
- * the company in HubSpot comes back as an edit and reaches Salesforce.
+ * the company in HubSpot comes back as an edit and reaches Salesforce. Once that golden record is merged into another,
+ * the company is written the surviving golden id (its eai_golden_id named the merged one for good), once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { API } from '../../simulators/salesforce/test-support.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
+import { mergeGolden } from '../steward.ts';
 import { startThreeSystems, type ThreeSystems } from './test-support.ts';
 
 describe('an organisation golden record and HubSpot companies', () => {
@@ -78,13 +81,19 @@ describe('an organisation golden record and HubSpot companies', () => {
     const [company, ...others] = (await companies()).filter((c) => c.properties.name === name);
     expect(others).toEqual([]);
     expect(company!.properties).toMatchObject({ name, city: 'Hamburg' });
-    // Created by the golden id it had then; joined by its echo, the golden record may have taken another since.
-    const stamped = await t.store.golden(company!.properties.eai_golden_id!);
-    expect([stamped?.goldenId, stamped?.mergedInto]).toContain(golden.goldenId);
-    // Created once, nothing after: the echo (company.creation, a propertyChange per property, INTEGRATION + app id)
-    // is the hub's own write, and no contact was made of the organisation.
+    // Created by the golden id it had then; joined by its echo, the golden record took the id of its smallest
+    // member key, the company's ('hubspot' sorts before 'salesforce'), and the hub wrote that id there: HubSpot
+    // holds the golden id the hub knows the customer by, not one merged away.
+    expect(company!.properties.eai_golden_id).toBe(golden.goldenId);
+    // Created once, its golden id written once, nothing after: the echoes (company.creation, a propertyChange per
+    // property, INTEGRATION + app id) are the hub's own writes, and no contact was made of the organisation.
+    const created = (await t.hubWrites()).hubspot.find(
+      (e) => e.operation === 'create' && e.entityId === company!.id,
+    ) as { detail?: { id?: string } } | undefined;
+    expect(created?.detail?.id).toMatch(/^gc-/);
+    expect((await hubWrites(created!.detail!.id!, company!.id)).contacts).toBe(0);
     expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
-      companies: ['create'],
+      companies: ['create', 'update'],
       contacts: 0,
     });
     // The echo joined the golden record as its HubSpot member, by the golden id it names.
@@ -92,7 +101,7 @@ describe('an organisation golden record and HubSpot companies', () => {
     expect(golden.members).toContainEqual({ system: 'hubspot', sourceId: `company:${company!.id}` });
     await t.settle();
     expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
-      companies: ['create'],
+      companies: ['create', 'update'],
       contacts: 0,
     });
 
@@ -118,8 +127,71 @@ describe('an organisation golden record and HubSpot companies', () => {
     expect(after.record?.phones?.map((p) => p.number.replace(/\D/g, ''))).toContain('49409998877');
     // HubSpot, where the edit was made, holds it already: nothing goes back there.
     expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
-      companies: ['create'],
+      companies: ['create', 'update'],
       contacts: 0,
     });
+  });
+
+  it('writes the surviving golden id to the company when its golden record is merged into another, once', async () => {
+    const name = `Seewind Handel ${unique('gmbh').slice(-6)}`;
+    const accountId = String(
+      (
+        await t.ok(
+          t.sf.json<{ id: string }>('POST', '/sim/edit', {
+            type: 'Account',
+            fields: { Name: name, Phone: '+49401234500', BillingCity: 'Hamburg', BillingCountry: 'Germany' },
+          }),
+          'sf account edit',
+        )
+      ).id,
+    );
+    await waitFor(
+      'the company in HubSpot',
+      async () => (await companies()).some((c) => c.properties.name === name),
+      60_000,
+    );
+    await t.settle();
+    const before = await t.goldenOf('salesforce', accountId);
+    const company = (await companies()).find((c) => c.properties.name === name)!;
+    expect(await t.store.xref('hubspot', `company:${company.id}`)).toBe(before.goldenId);
+    const stamped = company.properties.eai_golden_id!;
+    const writesBefore = (await hubWrites(stamped, company.id)).companies;
+
+    // The same company known to an ERP the hub does not push to, under a key that sorts first ('erp' before
+    // 'hubspot' and 'salesforce'): merged with it, the golden record takes the ERP record's golden id. The ERP
+    // record holds nothing HubSpot lacks, so no value of the company changes with the merge.
+    const erpId = unique('erp').slice(-8);
+    const erp = await t.store.upsert('erp', {
+      customerId: `erp:${erpId}`,
+      sourceIds: [{ system: 'erp', id: erpId, idType: null }],
+      partyType: 'ORGANIZATION',
+      organizationName: name,
+      emails: [],
+      phones: [],
+      addresses: [],
+    } as unknown as CustomerPartyMaster);
+    if (erp.goldenId !== (await t.store.xref('salesforce', accountId)))
+      await mergeGolden(t.store, erp.goldenId, before.goldenId, 'steward');
+    t.sync.kick();
+    await t.settle();
+    const after = await t.goldenOf('salesforce', accountId);
+    expect(after.goldenId).not.toBe(before.goldenId);
+    expect(after.members).toContainEqual({ system: 'hubspot', sourceId: `company:${company.id}` });
+    expect(stamped).not.toBe(after.goldenId);
+
+    // HubSpot holds the surviving id on the company now, written by the company's id (an update), once: its echo
+    // (the eai_golden_id change, INTEGRATION + app id) is the hub's own write and changes nothing.
+    await waitFor(
+      "the surviving golden id on HubSpot's company",
+      async () =>
+        (await companies()).find((c) => c.id === company.id)?.properties.eai_golden_id === after.goldenId,
+      60_000,
+    );
+    await t.settle();
+    expect((await hubWrites(stamped, company.id)).companies).toEqual([...writesBefore, 'update']);
+    expect((await companies()).filter((c) => c.properties.name === name)).toHaveLength(1);
+    expect(await t.store.xref('hubspot', `company:${company.id}`)).toBe(after.goldenId);
+    await t.settle();
+    expect((await hubWrites(stamped, company.id)).companies).toEqual([...writesBefore, 'update']);
   });
 });

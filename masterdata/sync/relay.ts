@@ -29,6 +29,7 @@ import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
+import { staleGoldenIds } from './sent.ts';
 import { recordWriteBacks, type WriteBack } from './writeback.ts';
 
 const writeBacksTotal = counter({
@@ -242,9 +243,19 @@ export function planCommand(options: {
       ? sent.vals[f]
       : (member?.record as unknown as Record<string, unknown> | undefined)?.[f];
   const fields = candidates.filter((f) => !sameValue(held(f), golden[f]));
-  const vals = Object.fromEntries(fields.map((f) => [f, golden[f] ?? null]));
+  // The record still carries the id of a golden record merged into this one: the command writes the surviving id
+  // (`customerId` among its changedFields, which the sinks' mappings write as their golden id field), whatever
+  // else the system holds already; once, not again with each change until its echo comes (`sync_sent` keeps it).
+  const restamp =
+    !!member &&
+    staleGoldenIds(member.record, system, id).length > 0 &&
+    !(sent && !firstContact && sent.vals.customerId === id);
+  const vals = {
+    ...Object.fromEntries(fields.map((f) => [f, golden[f] ?? null])),
+    ...(restamp ? { customerId: id } : {}),
+  };
   const writtenBack = fields.filter((f) => lost.includes(f));
-  if (fields.length === 0)
+  if (fields.length === 0 && !restamp)
     return {
       system,
       goldenId: id,
@@ -262,7 +273,11 @@ export function planCommand(options: {
     value: {
       changeType: 'UPDATED',
       // Never empty, which would declare a full snapshot: updatedAt rides along (no sink writes it).
-      changedFields: [...fields.filter((f) => !isEmpty(golden[f])), 'updatedAt'],
+      changedFields: [
+        ...fields.filter((f) => !isEmpty(golden[f])),
+        ...(restamp ? ['customerId'] : []),
+        'updatedAt',
+      ],
       clearedFields: fields.filter((f) => isEmpty(golden[f])),
       mergedIds: [],
       occurredAt: new Date(current.updated_at),

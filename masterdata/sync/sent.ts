@@ -73,6 +73,17 @@ export function heldView(
 
 const GOLDEN_ID = /^gc-[0-9a-f]{20}$/;
 
+/**
+ * The golden ids other than `goldenId` that the system's record carries among its own ids (HubSpot's
+ * `eai_golden_id`, Salesforce's `External_Id__c`, as its echo brought them): ids of golden records merged into
+ * `goldenId` (or left by an unmerge), which the system still holds until the hub writes the surviving one.
+ */
+export function staleGoldenIds(record: CustomerPartyMaster, system: string, goldenId: string): string[] {
+  return (record.sourceIds ?? [])
+    .filter((s) => s.system === system && GOLDEN_ID.test(s.id) && s.id !== goldenId)
+    .map((s) => s.id);
+}
+
 /** What the hub sent when it created a golden customer in a system (upserted by the golden id, no record id yet). */
 export interface HubCreated extends Sent {
   goldenId: string;

@@ -838,6 +838,50 @@ describe('planning golden events and commands', () => {
     });
     expect(again?.event).toBeNull();
   });
+
+  it('writes the golden id anew to a record that carries a merged one, though it holds every value', () => {
+    const id = 'gc-0000000000000000000a';
+    const current = { ...golden({ customerId: id }), golden_id: id };
+    const plan = planGoldenEvent(
+      'g',
+      { before: { ...before, customerId: id }, beforeStatus: 'active' },
+      { ...current, record: { ...current.record, emails: after.emails } },
+      [],
+      [],
+    );
+    const holding = (goldenId: string, idType: string) =>
+      member('salesforce', '003A', {
+        sourceIds: [
+          { system: 'salesforce', id: '003A', idType: null },
+          { system: 'salesforce', id: goldenId, idType },
+        ],
+      });
+    const command = (m: ReturnType<typeof member>, vals?: Record<string, unknown>) =>
+      planCommand({
+        topic: 't',
+        system: 'salesforce',
+        create: false,
+        current,
+        plan,
+        member: m,
+        sent: vals ? { golden_id: id, system: 'salesforce', source_id: '003A', fields: [], vals } : undefined,
+      });
+    // The record's stamp names a golden record merged into this one: the command writes its id, with no field.
+    const stale = command(holding('gc-00000000000000000007', 'External_Id__c'));
+    expect(stale?.fields).toEqual([]);
+    expect(stale?.event?.value).toMatchObject({
+      changedFields: ['customerId', 'updatedAt'],
+      customer: { customerId: id },
+    });
+    expect(stale?.vals).toEqual({ customerId: id });
+    // Sent already, its echo not back yet: not sent again with each change.
+    expect(
+      command(holding('gc-00000000000000000007', 'External_Id__c'), { customerId: id })?.event,
+    ).toBeNull();
+    // Its stamp is the golden id now (an echo brought it), or it carries none: nothing to write.
+    expect(command(holding(id, 'External_Id__c'))?.event).toBeNull();
+    expect(command(member('salesforce', '003A'))?.event).toBeNull();
+  });
 });
 
 describe('topics', () => {
