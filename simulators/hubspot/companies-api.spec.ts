@@ -178,4 +178,54 @@ describe("the simulator's companies API (CRM v3)", () => {
     const unknown = await hs.json<{ category: string }>('GET', `${COMPANIES}/123`);
     expect([unknown.status, unknown.body.category]).toEqual([404, 'OBJECT_NOT_FOUND']);
   });
+
+  it('merges a company into another: the primary keeps its id and values, the other fills its empty ones and answers as it', async () => {
+    const a = await hs.json<ContactObject>('POST', COMPANIES, {
+      properties: { name: 'Nordwind Handel GmbH', city: 'Hamburg' },
+    });
+    const b = await hs.json<ContactObject>('POST', COMPANIES, {
+      properties: { name: 'Nordwind Handel', domain: 'nordwind.example', eai_golden_id: 'G-2' },
+    });
+    const merged = await hs.json<ContactObject>('POST', `${COMPANIES}/merge`, {
+      primaryObjectId: a.body.id,
+      objectIdToMerge: b.body.id,
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ id: a.body.id });
+    const byOther = await hs.json<ContactObject>(
+      'GET',
+      `${COMPANIES}/${b.body.id}?properties=name,city,domain,eai_golden_id,hs_merged_object_ids`,
+    );
+    expect(byOther.body).toMatchObject({
+      id: a.body.id,
+      properties: {
+        name: 'Nordwind Handel GmbH',
+        city: 'Hamburg',
+        domain: 'nordwind.example',
+        eai_golden_id: 'G-2',
+        hs_merged_object_ids: b.body.id,
+      },
+    });
+    const listed = await hs.json<{ results: ContactObject[] }>('GET', COMPANIES);
+    expect(listed.body.results.map((c) => c.id)).toEqual([a.body.id]);
+    expect(await effects('entityType=company&operation=merge')).toMatchObject({
+      count: 1,
+      effects: [{ operation: 'merge', entityId: a.body.id }],
+    });
+    // A contact's id is no company's: merging it is not found; a company with itself is refused.
+    const contact = await hs.json<ContactObject>('POST', CONTACTS, {
+      properties: { email: 'x@example.com' },
+    });
+    const across = await hs.json('POST', `${COMPANIES}/merge`, {
+      primaryObjectId: a.body.id,
+      objectIdToMerge: contact.body.id,
+    });
+    expect(across.status).toBe(404);
+    const itself = await hs.json<{ message: string }>('POST', `${COMPANIES}/merge`, {
+      primaryObjectId: a.body.id,
+      objectIdToMerge: b.body.id,
+    });
+    expect(itself.status).toBe(400);
+    expect(itself.body.message).toBe('Cannot merge an object with itself');
+  });
 });

@@ -209,19 +209,21 @@ export function restoreContact(state: HubSpotState, contact: Contact): ContactCh
 }
 
 /**
- * Merges `secondary` into `primary`: the primary keeps its values, empty ones are filled from the
- * secondary, the secondary's email becomes an additional email, and the secondary's id resolves to
- * the primary from now on.
+ * Merges `secondary` into `primary` (two contacts, or two records of another `type`: companies): the primary keeps
+ * its values, empty ones are filled from the secondary, a contact's email becomes an additional email, and the
+ * secondary's id resolves to the primary from now on.
  */
 export function mergeContacts(
   state: HubSpotState,
   primary: Contact,
   secondary: Contact,
   actor: Actor,
+  type: ObjectType = CONTACT_TYPE,
 ): ContactChange[] {
   const moved: Record<string, string> = {};
+  const own = [...type.alwaysReturned, 'hs_merged_object_ids', 'email'];
   for (const [name, value] of Object.entries(secondary.properties)) {
-    if (ALWAYS_RETURNED.includes(name) || name === 'hs_merged_object_ids' || name === 'email') continue;
+    if (ALWAYS_RETURNED.includes(name) || own.includes(name)) continue;
     if (!primary.properties[name]) moved[name] = value;
   }
   const extraEmails = new Set(
@@ -233,20 +235,21 @@ export function mergeContacts(
       .flatMap((v) => (v ? v.split(';') : []))
       .filter((email) => email !== primary.properties.email),
   );
-  if (extraEmails.size > 0) moved.hs_additional_emails = [...extraEmails].join(';');
+  if (extraEmails.size > 0 && type === CONTACT_TYPE) moved.hs_additional_emails = [...extraEmails].join(';');
   const mergedIds = [
     ...(primary.properties.hs_merged_object_ids?.split(';') ?? []),
     secondary.id,
     ...(secondary.properties.hs_merged_object_ids?.split(';') ?? []),
   ];
-  const changes = updateContact(state, primary, moved, actor);
+  const changes = updateContact(state, primary, moved, actor, type);
   const at = nextTimestamp(state);
   setProperty(primary, 'hs_merged_object_ids', mergedIds.join(';'), at, actor);
-  touch(primary, at);
+  touch(primary, at, type);
   secondary.mergedInto = primary.id;
   return [
     {
       kind: 'merge',
+      ...objectTypeOf(type),
       objectId: primary.id,
       occurredAt: Date.parse(at),
       merge: {

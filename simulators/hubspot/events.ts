@@ -15,6 +15,7 @@ export const SUBSCRIPTION_TYPES = [
   'company.creation',
   'company.propertyChange',
   'company.deletion',
+  'company.merge',
 ] as const;
 
 /** What a webhook carries as the propertyValue of a Sensitive Data property. */

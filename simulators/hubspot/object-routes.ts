@@ -57,7 +57,7 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 
 /**
  * Single-object CRUD and the list with cursor paging of an object type (contacts, companies: the same API, HubSpot's
- * `/crm/v3/objects/{objectType}`); a contact's merge and GDPR delete are `contactRoutes`.
+ * `/crm/v3/objects/{objectType}`); their merge is `mergeRoute`, a contact's GDPR delete `contactRoutes`.
  */
 export function objectRoutes(router: Router, sim: SimContext<HubSpotState>, type: ObjectType): void {
   const path = type.path;
@@ -142,30 +142,37 @@ export function objectRoutes(router: Router, sim: SimContext<HubSpotState>, type
   });
 }
 
-/** What only contacts have: merge and GDPR delete. */
-export function contactRoutes(router: Router, sim: SimContext<HubSpotState>): void {
-  router.post(`${CONTACTS}/merge`, (req, res) => {
+/**
+ * `POST /crm/v3/objects/{objectType}/merge {primaryObjectId, objectIdToMerge}` of contacts and companies: the
+ * primary keeps its id and values, the other's fill its empty ones, and the other's id answers as the primary from
+ * now on; a `<type>.merge` webhook names both.
+ */
+export function mergeRoute(router: Router, sim: SimContext<HubSpotState>, type: ObjectType): void {
+  router.post(`${type.path}/merge`, (req, res) => {
     const { primaryObjectId, objectIdToMerge } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof primaryObjectId !== 'string' || typeof objectIdToMerge !== 'string') {
       throw validationError('Invalid input JSON: primaryObjectId and objectIdToMerge are required strings');
     }
-    const primary = findContact(sim.state, primaryObjectId);
-    const secondary = findContact(sim.state, objectIdToMerge);
+    const primary = findContact(sim.state, primaryObjectId, false, type);
+    const secondary = findContact(sim.state, objectIdToMerge, false, type);
     if (!primary || !secondary) throw notFound();
     if (primary.id === secondary.id) {
       throw validationError('Cannot merge an object with itself');
     }
-    const changes = mergeContacts(sim.state, primary, secondary, apiActor(sim.state));
+    const changes = mergeContacts(sim.state, primary, secondary, apiActor(sim.state), type);
     sim.recordEffect(req, {
-      entityType: 'contact',
+      entityType: type.singular,
       entityId: primary.id,
       operation: 'merge',
       detail: { merged: secondary.id },
     });
     publishContactChanges(sim, changes, apiActor(sim.state));
-    res.json(contactView(primary, {}));
+    res.json(contactView(primary, {}, type));
   });
+}
 
+/** What only contacts have: GDPR delete. */
+export function contactRoutes(router: Router, sim: SimContext<HubSpotState>): void {
   // GDPR delete: the contact (archived or not) is removed for good with its history and the contacts merged into
   // it; 204 without a body. By an unknown email HubSpot blocklists the address (not simulated): 204 as well.
   router.post(`${CONTACTS}/gdpr-delete`, (req, res) => {

@@ -5,7 +5,7 @@ import { requireToken } from './auth.ts';
 import { batchRoutes } from './batch-routes.ts';
 import { companyRoutes } from './company-routes.ts';
 import { hubspotErrorBody } from './errors.ts';
-import { contactRoutes, objectRoutes } from './object-routes.ts';
+import { contactRoutes, mergeRoute, objectRoutes } from './object-routes.ts';
 import { OBJECT_TYPES } from './object-types.ts';
 import { propertyRoutes } from './property-routes.ts';
 import { searchRoutes } from './search-routes.ts';
@@ -41,7 +41,10 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
         batchRoutes(router, sim, type);
       }
       contactRoutes(router, sim);
-      for (const type of OBJECT_TYPES) objectRoutes(router, sim, type);
+      for (const type of OBJECT_TYPES) {
+        mergeRoute(router, sim, type);
+        objectRoutes(router, sim, type);
+      }
       propertyRoutes(router, sim);
     },
   },

@@ -241,6 +241,26 @@ describe('webhooks', () => {
     ]);
   });
 
+  it('sends company.merge with the merged ids, marked as the integration', async () => {
+    await subscribe('company.merge');
+    const companies = '/crm/v3/objects/companies';
+    const a = await hs.json<ContactObject>('POST', companies, { properties: { name: 'Nordwind Handel' } });
+    const b = await hs.json<ContactObject>('POST', companies, { properties: { name: 'Nordwind GmbH' } });
+    await hs.json('POST', `${companies}/merge`, { primaryObjectId: a.body.id, objectIdToMerge: b.body.id });
+    await settle();
+    expect(events()).toMatchObject([
+      {
+        subscriptionType: 'company.merge',
+        objectId: Number(a.body.id),
+        changeFlag: 'MERGED',
+        primaryObjectId: Number(a.body.id),
+        mergedObjectIds: [Number(b.body.id)],
+        newObjectId: Number(a.body.id),
+        changeSource: 'INTEGRATION',
+      },
+    ]);
+  });
+
   it('a duplicated delivery reaches the subscriber twice; the write was applied once', async () => {
     await subscribe('contact.creation');
     await fetch(`${hs.sim.url}/sim/faults`, {
