@@ -48,10 +48,11 @@ function edifact(text: string): string | undefined {
   return type ? EDIFACT_MESSAGES[type] : undefined;
 }
 
-// ORDERS05 and its predecessors ORDERS01 to ORDERS04, which its reader takes (sap-idoc-orders05/build.ts BASIC_TYPES).
-const IDOC = /<ORDERS0[1-5][\s>]|<IDOCTYP>\s*ORDERS0[1-5]\s*</;
+// ORDERS05 and its predecessors ORDERS01 to ORDERS04, which its reader takes (sap-idoc-orders05/build.ts BASIC_TYPES),
+// their elements bare or namespace-qualified (`<idoc:ORDERS05>`, `<idoc:IDOCTYP>`).
+const IDOC = /<(?:[\w.-]+:)?ORDERS0[1-5][\s>]|<(?:[\w.-]+:)?IDOCTYP>\s*ORDERS0[1-5]\s*</;
 const ORDERS_TYPE = /^ORDERS0[1-5]$/;
-const IDOC_TYPE = /<IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
+const IDOC_TYPE = /<(?:[\w.-]+:)?IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
 
 /**
  * An IDoc flat file's basic type: IDOCTYP, columns 40-69 of its first record, the control record EDI_DC40. A 3.x

@@ -217,6 +217,20 @@ describe('sap-idoc-orders05 broken input', () => {
     },
   });
 
+  it('reads an IDoc whose every element carries a namespace prefix as the same IDoc, by the local names', () => {
+    const doc = one('namespace-prefixed-elements.xml');
+    expect([doc.kind, doc.id, doc.source]).toEqual(['ORDERS', '0000000004711099', '0000100042']);
+    expect(doc.tree.header).toMatchObject({ CURCY: 'EUR', BELNR: '4500009999' });
+    expect(doc.tree.partners.map((p) => [p.role, p.partyId, p.NAME1])).toEqual([
+      ['soldTo', '0000100042', 'Müller & Söhne GmbH'],
+      ['shipTo', '0000100043', 'Lager Süd'],
+    ]);
+    expect(doc.tree.items[0]).toMatchObject({ POSEX: '000010', MENGE: '12.500', MENEE: 'KGM' });
+    expect(doc.tree.items[0]!.materialIds[0]).toMatchObject({ role: 'vendor', IDTNR: 'MAT-4711' });
+    // Where a value stands is where the document has it, prefixes and all.
+    expect(doc.tree.items[0]!.$loc).toBe('/idoc:ORDERS05/idoc:IDOC[1]/idoc:E1EDP01[1]');
+  });
+
   it('reads the IDocs of a SOAP envelope (IDoc SOAP, PI / CPI SOAP channels), IDOC without BEGIN', () => {
     const [doc] = parse('soap-envelope-no-begin.xml');
     expect([doc!.kind, doc!.id, doc!.source]).toEqual(['ORDERS', '0000000004711042', '0000100042']);

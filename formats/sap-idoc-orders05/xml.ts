@@ -1,4 +1,4 @@
-import { readXmlElement, type XmlElement } from '../text-input/xml.ts';
+import { localName, readXmlElement, type XmlElement } from '../text-input/xml.ts';
 
 /** An XML element read as an IDoc segment: its leaf children are fields, the others segments. */
 export interface XmlSegment {
@@ -22,26 +22,37 @@ export function readXml(format: string, input: Buffer): XmlSegment {
   return toSegment(readXmlElement(format, input, { text: 'whole' }));
 }
 
-function isSegment(element: XmlElement): boolean {
+function isSegment(element: XmlElement, name: string): boolean {
   if (element.children.length > 0) return true;
   if ('SEGMENT' in element.attributes) return true;
-  return /^(E1|E2|Z1|Z2|EDI_DC)/.test(element.name);
+  return /^(E1|E2|Z1|Z2|EDI_DC)/.test(name);
+}
+
+/**
+ * An IDoc's segment or field by its SAP name: an IDoc whose elements carry a namespace prefix (`<idoc:E1EDK01>`, as
+ * some middleware writes the elements of the IDoc XML schema) is the same IDoc. Other elements (a SOAP envelope's
+ * `<s:Body>`) keep their names as written.
+ */
+function sapName(name: string): string {
+  const local = localName(name);
+  return /^[A-Z][A-Z0-9_-]*$/.test(local) ? local : name;
 }
 
 /** Segments are numbered among their own kind (`E1EDP01[2]`); the first of a field's repeats is its value. */
 function toSegment(element: XmlElement, loc = element.loc): XmlSegment {
-  const segment: XmlSegment = { name: element.name, loc, fields: {}, children: [] };
+  const segment: XmlSegment = { name: sapName(element.name), loc, fields: {}, children: [] };
   const seen = new Map<string, number>();
   for (const child of element.children) {
-    if (isSegment(child)) {
-      const n = (seen.get(child.name) ?? 0) + 1;
-      seen.set(child.name, n);
+    const childName = sapName(child.name);
+    if (isSegment(child, childName)) {
+      const n = (seen.get(childName) ?? 0) + 1;
+      seen.set(childName, n);
       segment.children.push(toSegment(child, `${loc}/${child.name}[${n}]`));
-    } else if (!(child.name in segment.fields)) {
+    } else if (!(childName in segment.fields)) {
       // `in` also skips names an object already has (__proto__, constructor): no SAP field is called so.
-      segment.fields[child.name] = child.text;
+      segment.fields[childName] = child.text;
       if (child.untrimmed !== undefined)
-        segment.untrimmed = { ...segment.untrimmed, [child.name]: child.untrimmed };
+        segment.untrimmed = { ...segment.untrimmed, [childName]: child.untrimmed };
     }
   }
   return segment;
