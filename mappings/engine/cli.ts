@@ -198,9 +198,10 @@ function unusedNote(mappingFile: string, report: UsageReport, json: boolean): st
     const cut = unused.length < count ? { listed: unused.length } : {};
     return `${JSON.stringify({ warnings: [{ warning: 'UnmappedInput', count, total: report.total, message, ...cut, unused }] })}\n`;
   }
+  // A field of a JSON document's root has the empty location (its JSON pointer): the field's name says it alone.
   const first = report.unused
     .slice(0, 5)
-    .map((u) => `${u.location}: ${u.field}`)
+    .map((u) => (u.location ? `${u.location}: ${u.field}` : u.field))
     .join('; ');
   return `eai map: ${message} (${first}${count > 5 ? '; …' : ''}; --json lists them)\n`;
 }

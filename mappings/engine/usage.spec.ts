@@ -219,6 +219,15 @@ describe('UsageTracker: input values no expression read', () => {
     });
   }
 
+  it("names an unused field of a JSON document's root by its name alone, not after an empty location", async () => {
+    // The Pub/Sub event's replayId: no canonical field holds it.
+    const input = 'formats/salesforce-cdc/fixtures/pubsub-person-account-create.json';
+    const text = await mapCommand({ format: 'salesforce-cdc', input });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/[(;] replayId[;)]/);
+    expect(text.stderr).not.toMatch(/[(;] : /);
+  });
+
   it('eai map says on stderr how many input values no expression used, and lists them with --json', async () => {
     // REF04's pairs and the SCH party, which the canonical order has no place for.
     const input = 'formats/x12-850/fixtures/td5-sch-pid-ref04-itd-trailing-elements.edi';
