@@ -74,6 +74,27 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from(''))).toBeUndefined();
   });
 
+  it('reads the envelope of a UTF-16 document by its byte-order mark, little- or big-endian', () => {
+    const utf16 = (text: string, endian: 'le' | 'be') => {
+      const units = Buffer.from(text, 'utf16le');
+      if (endian === 'be') units.swap16();
+      return Buffer.concat([Buffer.from(endian === 'le' ? [0xff, 0xfe] : [0xfe, 0xff]), units]);
+    };
+    // A Salesforce change event a Windows shell wrote out (PowerShell's `>` writes UTF-16LE): its reader then names
+    // the --encoding to give, where an undetected document only asked for --format.
+    const cdc = readFileSync(join(FORMATS, 'salesforce-cdc/fixtures/cometd-account-update.json'), 'utf8');
+    const idoc = readFileSync(join(FORMATS, 'sap-idoc-orders05/fixtures/partner-lifnr-only.xml'), 'utf8');
+    for (const endian of ['le', 'be'] as const) {
+      expect(detectFormat(utf16(cdc, endian)), endian).toBe('salesforce-cdc');
+      expect(detectFormat(utf16(idoc, endian)), endian).toBe('sap-idoc-orders05');
+    }
+    const invoice =
+      '<?xml version="1.0"?><INVOIC02><IDOC><EDI_DC40><IDOCTYP>INVOIC02</IDOCTYP></EDI_DC40></IDOC></INVOIC02>';
+    expect(unreadDocument(utf16(invoice, 'le'))).toBe(
+      'a SAP IDoc of basic type INVOIC02; the hub reads ORDERS05 (sap-idoc-orders05)',
+    );
+  });
+
   it('says what an envelope names that no reader takes, with the ones of its standard the hub reads', () => {
     const x12 =
       'ISA*00*          *00*          *ZZ*A*ZZ*B*240105*0930*U*00401*000000777*0*P*>~GS*IN*A*B*20240105*0930*777*X*004010~ST*810*0001~';

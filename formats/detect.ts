@@ -99,9 +99,19 @@ function hasObjectEvents(text: string, types: string[], object: string, objectTy
 
 /** The first 64 KB as Latin-1 text, without a byte-order mark or leading white space. */
 function head(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES))
+  const start = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES));
+  // A UTF-16 document by its byte-order mark (SAP's XML port, a Windows tool's export): its characters, not every
+  // other byte a NUL, so its envelope names its format as in UTF-8 (its reader decodes it, or names --encoding).
+  const utf16 =
+    start[0] === 0xff && start[1] === 0xfe ? 'le' : start[0] === 0xfe && start[1] === 0xff ? 'be' : '';
+  if (utf16) {
+    const units = Buffer.from(start.subarray(2, 2 + ((start.length - 2) & ~1)));
+    if (utf16 === 'be') units.swap16();
+    return units.toString('utf16le').trimStart();
+  }
+  return start
     .toString('latin1')
-    .replace(/^(\xEF\xBB\xBF|\xFE\xFF|\xFF\xFE)/, '')
+    .replace(/^\xEF\xBB\xBF/, '')
     .trimStart();
 }
 
