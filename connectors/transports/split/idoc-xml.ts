@@ -78,6 +78,19 @@ export class IdocXmlSplitter implements Splitter {
     const out: SplitPiece[] = [];
     let pos = 0;
     if (!this.started) {
+      if (buf.length < 2 && !final) {
+        this.carry = Buffer.from(buf);
+        return out;
+      }
+      if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+        // Its reader decodes a UTF-16 IDoc (SAP's XML port can write one) whole; this byte scanner reads UTF-8 and
+        // single-byte XML only, so such a file is refused saying what to do rather than as one without IDOCs.
+        throw new NotEnvelopeError(
+          'idoc-xml',
+          'byte 0',
+          'a UTF-16 file (by its byte-order mark): the idoc-xml split reads UTF-8 or single-byte XML; convert the file to UTF-8, or have it read whole (up to 8 MiB: splitAboveBytes at least its size)',
+        );
+      }
       pos = bomLength(buf);
       this.started = true;
     }
@@ -169,13 +182,14 @@ export class IdocXmlSplitter implements Splitter {
       if (!selfClosing) this.depth++;
       return;
     }
-    if (this.depth === this.rootLevel + 1 && this.inRoot && name === 'IDOC') {
+    // IDOC bare or namespace-qualified (`<idoc:IDOC>`), as the reader takes it.
+    if (this.depth === this.rootLevel + 1 && this.inRoot && localName(name) === 'IDOC') {
       this.idocNumber++;
       this.idoc = {
         parts: [],
         bytes: 0,
         from: lt,
-        where: `/${this.rootName}/IDOC[${this.idocNumber}] (byte ${this.base + lt})`,
+        where: `/${this.rootName}/${name}[${this.idocNumber}] (byte ${this.base + lt})`,
         overflow: false,
       };
       if (selfClosing) this.closeIdoc(buf, end, out);

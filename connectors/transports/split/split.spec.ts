@@ -29,6 +29,9 @@ function content(value: unknown): unknown {
   return value;
 }
 
+const isUtf16 = (bytes: Buffer) =>
+  (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+
 const cases: { format: string; kind: SplitKind }[] = [
   { format: 'x12-850', kind: 'x12' },
   { format: 'x12-856', kind: 'x12' },
@@ -40,7 +43,10 @@ const cases: { format: string; kind: SplitKind }[] = [
 describe.each(cases)('$kind splitter on the $format fixtures', ({ format, kind }) => {
   const reader = findReader(format);
   const dir = join(formatsDir, format, 'fixtures');
-  const fixtures = readdirSync(dir).filter((name) => /\.(edi|xml)$/.test(name));
+  // A UTF-16 IDoc is read whole only (the idoc-xml split refuses it, saying so: 'broken input' below).
+  const fixtures = readdirSync(dir).filter(
+    (name) => /\.(edi|xml)$/.test(name) && !isUtf16(readFileSync(join(dir, name))),
+  );
 
   it('has fixtures with several messages', () => {
     const counts = fixtures.map((name) => reader.parse(readFileSync(join(dir, name))).length);
@@ -214,6 +220,20 @@ describe('broken input', () => {
     expect(pieces.slice(1).every((p) => !p.broken && reader.parse(p.bytes).length === 1)).toBe(true);
     expect(pieces.length).toBe(
       reader.parse(fixture('edifact-orders', 'ung-group-several-messages.edi')).length,
+    );
+  });
+
+  it('refuses a UTF-16 IDoc file saying to convert it or read it whole, rather than finding no IDOC in it', () => {
+    const bytes = readFileSync(join(formatsDir, 'sap-idoc-orders05/fixtures/utf16le-bom-xml-port.xml'));
+    let error: unknown;
+    try {
+      splitBuffer('idoc-xml', bytes);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(NotEnvelopeError);
+    expect((error as Error).message).toMatch(
+      /byte 0: a UTF-16 file .*convert the file to UTF-8, or have it read whole/,
     );
   });
 
