@@ -12,6 +12,10 @@ const { parse: fixture } = fixtureSupport(reader, fixtures);
 const SAMPLE = 'edifact-orders/phpedifact-example_order_ok.edi';
 
 describe('edifact-orders fixtures', () => {
+  it('trailing-ctrl-z: a DOS end-of-file mark after the UNZ is padding, not a segment', () => {
+    expect(fixture('trailing-ctrl-z.edi').map((d) => d.id)).toEqual(['10045/ORD-3']);
+  });
+
   it('una-custom-separators: UNA honoured, header, parties, currency and lines', () => {
     const [doc] = fixture('una-custom-separators.edi');
     const tree = doc!.tree;

@@ -1,5 +1,5 @@
 import { FormatError, nameInterchange } from '../types.ts';
-import { isWhitespace, LineCounter } from '../x12/text.ts';
+import { isFiller, isWhitespace, LineCounter } from '../x12/text.ts';
 import {
   DEFAULT_SEPARATORS,
   type EdifactElement,
@@ -238,7 +238,7 @@ export function tokenizeFile(
     }
     interchanges.push({ advice, unb: state.segments[first] });
     let next = end;
-    while (next < text.length && isWhitespace(text.charCodeAt(next))) next++;
+    while (next < text.length && isFiller(text.charCodeAt(next))) next++;
     if (next >= text.length) break;
     at = { from: next, segment: state.segments.length + 1, previous: advice.separators };
   }
@@ -272,7 +272,7 @@ function tokenizeInterchange(
   let afterUnz = false;
   let position = advice.start;
   while (position < text.length && segments.length < state.maxSegments) {
-    while (position < text.length && isWhitespace(text.charCodeAt(position))) position++;
+    while (position < text.length && isFiller(text.charCodeAt(position))) position++;
     if (position >= text.length) break;
     const number = segments.length + 1;
     if (

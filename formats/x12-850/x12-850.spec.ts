@@ -65,6 +65,14 @@ describe('x12-850 fixtures', () => {
     ]);
   });
 
+  it('trailing-ctrl-z-nul-padding: a Ctrl-Z and NUL bytes after the IEA are padding, not a segment', () => {
+    const docs = fixture('trailing-ctrl-z-nul-padding.edi');
+    expect(docs.map((d) => d.id)).toEqual(['000004715/0001', '000004715/0002']);
+    // Padding within the interchange is still refused: only what stands between and after segments is skipped.
+    const bytes = readFileSync(join(fixtures, 'trailing-ctrl-z-nul-padding.edi'), 'latin1');
+    expect(() => reader.parse(Buffer.from(bytes.replace('BEG*', 'BEG\u001a*'), 'latin1'))).toThrow(/BEG/);
+  });
+
   it('bom-short-isa: unpadded ISA behind a byte-order mark', () => {
     const [doc] = fixture('bom-short-isa.edi');
     expect(doc?.tree.envelope.interchange).toMatchObject({

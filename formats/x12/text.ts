@@ -21,3 +21,12 @@ export class LineCounter {
 export function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
+
+/**
+ * What may stand between segments and after the last one without being data: blanks and line breaks, and the padding
+ * transfers leave at a file's end: NUL bytes (a fixed-block or binary-mode transfer fills its last block with them)
+ * and Ctrl-Z (0x1A, the end-of-file mark DOS-era translators and VAN mailboxes append).
+ */
+export function isFiller(code: number): boolean {
+  return isWhitespace(code) || code === 0x00 || code === 0x1a;
+}

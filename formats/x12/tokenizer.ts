@@ -1,6 +1,6 @@
 import { FormatError } from '../types.ts';
 import type { X12Element, X12Segment, X12Separators } from './segment.ts';
-import { isWhitespace, LineCounter } from './text.ts';
+import { isFiller, isWhitespace, LineCounter } from './text.ts';
 
 const TAG = /^[A-Z][A-Z0-9]{1,2}$/;
 const TRAILING_BLANKS = /[ \t\r]+$/;
@@ -120,7 +120,7 @@ export function tokenize(
   let dropLineBreaks = terminator !== '\n' && terminator !== '\r';
   let position = start;
   while (position < text.length) {
-    while (position < text.length && isWhitespace(text.charCodeAt(position))) position++;
+    while (position < text.length && isFiller(text.charCodeAt(position))) position++;
     if (position >= text.length) break;
     if (
       segments.length > 0 &&

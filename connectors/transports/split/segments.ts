@@ -1,5 +1,5 @@
 import { MAX_DOCUMENT_BYTES } from '../../../formats/text-input/decode.ts';
-import { EMPTY, isWhitespaceByte, type PieceTrailers, type SplitPiece, type Splitter } from './types.ts';
+import { EMPTY, isFillerByte, type PieceTrailers, type SplitPiece, type Splitter } from './types.ts';
 
 /** The separators a segment splitter needs, as bytes (a terminator may be several bytes long). */
 export interface SegmentSyntax {
@@ -110,7 +110,7 @@ export abstract class SegmentSplitter implements Splitter {
     let { terminator, release } = this.syntax!;
     let lineBreaksAreData = terminator.includes(0x0a) || terminator.includes(0x0d);
     for (;;) {
-      while (pos < buf.length && isWhitespaceByte(buf[pos])) pos++;
+      while (pos < buf.length && isFillerByte(buf[pos])) pos++;
       if (pos >= buf.length) break;
       const next = this.restart(buf, pos, this.base + pos, final);
       if (next === 'more') break;

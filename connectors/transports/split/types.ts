@@ -76,3 +76,8 @@ export function bomLength(buf: Buffer): number {
 export function isWhitespaceByte(b: number | undefined): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
+
+/** Between EDI segments and after the last: white space, NUL and Ctrl-Z padding, as the readers take it (isFiller). */
+export function isFillerByte(b: number | undefined): boolean {
+  return isWhitespaceByte(b) || b === 0x00 || b === 0x1a;
+}
