@@ -164,6 +164,44 @@ function noRecordsNote(
   return `${json ? JSON.stringify({ warnings: [{ warning: 'NoCanonicalRecord', location: input, message }] }) : `eai map: ${message}`}\n`;
 }
 
+/** Notes for stderr: each its line, or with --json one line holding all their warnings. */
+function joinNotes(json: boolean, notes: string[]): string {
+  const present = notes.filter((note) => note !== '');
+  if (!json || present.length < 2) return present.join('');
+  const warnings = present.flatMap((note) => (JSON.parse(note) as { warnings: unknown[] }).warnings);
+  return `${JSON.stringify({ warnings })}\n`;
+}
+
+/** The format that reads an object's webhook events, by the object a subscription type names (`company.creation`). */
+const WEBHOOK_OBJECT_FORMATS: Record<string, string> = {
+  contact: 'hubspot-contact',
+  company: 'hubspot-company',
+};
+
+/**
+ * Events a webhook batch's reader set apart (`otherEvents`: HubSpot posts every subscription of an app to one URL, so
+ * a contact batch holds a company's events too, which the contact mapping never sees): one note names them and the
+ * format that maps them, so an event left out shows, whether or not the batch's other events gave records.
+ */
+function setApartNote(mapped: MappedDocument[], format: string, json: boolean): string {
+  const events = mapped.flatMap((m) => {
+    const other = (m.document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
+    return Array.isArray(other) ? (other as Array<{ $loc: string; subscriptionType: string }>) : [];
+  });
+  if (events.length === 0) return '';
+  const readers = [
+    ...new Set(events.map((e) => WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''])),
+  ].filter((reader): reader is string => reader !== undefined && reader !== format);
+  const listed = events
+    .slice(0, 5)
+    .map((e) => `${e.subscriptionType} at ${e.$loc || '/'}`)
+    .join(', ');
+  const message = `${events.length} event${events.length === 1 ? ' of the batch is no' : 's of the batch are no'} ${format} event${events.length === 1 ? '' : 's'} and went unmapped: ${listed}${events.length > 5 ? ', …' : ''}${readers.length > 0 ? `; eai map --format ${readers.join(' or --format ')} maps a ${readers.map((r) => r.replace('hubspot-', '')).join(' or ')}'s` : ''}`;
+  if (!json) return `eai map: ${message}\n`;
+  const located = events.map((e) => ({ location: e.$loc, subscriptionType: e.subscriptionType }));
+  return `${JSON.stringify({ warnings: [{ warning: 'EventsSetApart', count: events.length, message, events: located }] })}\n`;
+}
+
 /**
  * The format's shipped mappings that are used only by name (Salesforce's Case changes beside its customer changes)
  * and map the document to records: what the note on a document the default mapping selects nothing from names.
@@ -286,9 +324,11 @@ export async function mapCommand(options: {
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
     const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';
-    if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
+    const setApart = setApartNote(mapped, options.format, json);
+    if (records.length > 0) return { code: 0, stdout, stderr: joinNotes(json, [setApart, usageNote]) };
     const others = options.mapping ? [] : await mappingsThatMap(options.format, bytes);
-    return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json, others) };
+    const noRecords = noRecordsNote(mapping.file, mapped, options.input, json, others);
+    return { code: 0, stdout, stderr: joinNotes(json, [setApart, noRecords]) };
   } catch (error) {
     return failure(
       options.toSystem ? error : withEncodingAdvice(error, options.format, options.encoding),

@@ -219,6 +219,34 @@ describe('UsageTracker: input values no expression read', () => {
     });
   }
 
+  it("names a webhook batch's events its reader set apart, and the format that maps them, records or none", async () => {
+    // A contact's association change (no record) beside a company's creation: `[]` alone hid the company.
+    const input = 'formats/hubspot-contact/fixtures/association-beside-company-creation.json';
+    const text = await mapCommand({ format: 'hubspot-contact', input });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('[]\n');
+    expect(text.stderr).toMatch(
+      /^eai map: 1 event of the batch is no hubspot-contact event and went unmapped: company\.creation at \/1; eai map --format hubspot-company maps a company's\n/,
+    );
+    const mixed = await mapCommand({
+      format: 'hubspot-contact',
+      input: 'formats/hubspot-contact/fixtures/mixed-subscriptions.json',
+      json: true,
+    });
+    // One JSON line on stderr holding every warning.
+    expect(mixed.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const { warnings } = JSON.parse(mixed.stderr) as { warnings: Array<Record<string, unknown>> };
+    expect(warnings[0]).toMatchObject({
+      warning: 'EventsSetApart',
+      count: 2,
+      events: [
+        { location: '/0', subscriptionType: 'company.deletion' },
+        { location: '/3', subscriptionType: 'deal.propertyChange' },
+      ],
+    });
+    expect(warnings.map((w) => w.warning)).toContain('UnmappedInput');
+  });
+
   it("names an unused field of a JSON document's root by its name alone, not after an empty location", async () => {
     // The Pub/Sub event's replayId: no canonical field holds it.
     const input = 'formats/salesforce-cdc/fixtures/pubsub-person-account-create.json';
