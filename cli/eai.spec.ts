@@ -30,9 +30,7 @@ describe('cli/eai.js checks the Node version itself (package.json has no engines
       cwd: elsewhere,
     });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toBe(
-      "eai map: cannot read missing.edi: ENOENT: no such file or directory, open 'missing.edi'; see eai map --help\n",
-    );
+    expect(failed.stderr).toBe('eai map: input file missing.edi not found; see eai map --help\n');
   });
 
   it('on Node 20 without it (a production install, npm ci --omit=dev; a copy of the command outside the repository): one line saying what it needs, exit 1', async () => {

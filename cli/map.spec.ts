@@ -112,7 +112,12 @@ describe('eai map says what is missing', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^eai map: cannot read whatever\.edi: .*ENOENT.*; see eai map --help$/),
+      'eai map: input file whatever.edi not found; see eai map --help',
+    ]);
+    // A folder given for the document is said to be one (it was "EISDIR: illegal operation on a directory, read").
+    const folder = await runEaiInProcess(['map', 'formats/x12-850/fixtures']);
+    expect(folder.stderr.trim().split('\n')).toEqual([
+      'eai map: input file formats/x12-850/fixtures is a folder, not a file; see eai map --help',
     ]);
   });
 

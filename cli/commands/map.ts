@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { detectFormat, readers, unreadDocument } from '../../formats/index.ts';
-import { errorMessage, withoutValueMarks } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, withoutValueMarks } from '../../lib/errors.ts';
 import {
   type CommandOutput,
   checkCommand,
   formatsCommand,
   mapCommand,
+  readInput,
   testCommand,
 } from '../../mappings/engine/cli.ts';
 import { findMapping } from '../../mappings/index.ts';
@@ -193,12 +193,14 @@ function detected(
   piped: Buffer | undefined,
 ): { bytes?: Buffer; format?: string; unread?: string; unreadable?: string } {
   try {
-    const bytes = piped ?? readFileSync(input);
+    // The same words as with --format: a folder, a missing file or one without permission is named so.
+    const bytes = piped ?? readInput(input);
     const format = detectFormat(bytes);
     if (format !== undefined) return { bytes, format };
     const unread = unreadDocument(bytes);
     return unread === undefined ? { bytes } : { bytes, unread };
   } catch (error) {
+    if (error instanceof ConfigError) return { unreadable: error.message };
     return { unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
 }

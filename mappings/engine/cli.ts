@@ -131,7 +131,7 @@ function documentFailures(results: Array<MappedDocument | FailedDocument>, json:
 }
 
 /** The input document; a missing file is named, not reported as a bare ENOENT. */
-function readInput(path: string): Buffer {
+export function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
