@@ -57,14 +57,14 @@ describe('an organisation golden record and HubSpot companies', () => {
     };
   };
 
-  it('creates the company once, its echo joins the golden record and dies out, and an edit there comes back', async () => {
-    const name = `Nordwind Handel ${unique('gmbh').slice(-6)}`;
+  /** A Salesforce Account a person creates, once its company is in HubSpot: the Account's id. */
+  const accountInHubSpot = async (name: string, phone: string) => {
     const accountId = String(
       (
         await t.ok(
           t.sf.json<{ id: string }>('POST', '/sim/edit', {
             type: 'Account',
-            fields: { Name: name, Phone: '+49401234567', BillingCity: 'Hamburg', BillingCountry: 'Germany' },
+            fields: { Name: name, Phone: phone, BillingCity: 'Hamburg', BillingCountry: 'Germany' },
           }),
           'sf account edit',
         )
@@ -75,6 +75,12 @@ describe('an organisation golden record and HubSpot companies', () => {
       async () => (await companies()).some((c) => c.properties.name === name),
       60_000,
     );
+    return accountId;
+  };
+
+  it('creates the company once, its echo joins the golden record and dies out, and an edit there comes back', async () => {
+    const name = `Nordwind Handel ${unique('gmbh').slice(-6)}`;
+    const accountId = await accountInHubSpot(name, '+49401234567');
     await t.settle();
     const golden = await t.goldenOf('salesforce', accountId);
     expect(golden.record?.partyType).toBe('ORGANIZATION');
@@ -134,22 +140,7 @@ describe('an organisation golden record and HubSpot companies', () => {
 
   it('writes the surviving golden id to the company when its golden record is merged into another, once', async () => {
     const name = `Seewind Handel ${unique('gmbh').slice(-6)}`;
-    const accountId = String(
-      (
-        await t.ok(
-          t.sf.json<{ id: string }>('POST', '/sim/edit', {
-            type: 'Account',
-            fields: { Name: name, Phone: '+49401234500', BillingCity: 'Hamburg', BillingCountry: 'Germany' },
-          }),
-          'sf account edit',
-        )
-      ).id,
-    );
-    await waitFor(
-      'the company in HubSpot',
-      async () => (await companies()).some((c) => c.properties.name === name),
-      60_000,
-    );
+    const accountId = await accountInHubSpot(name, '+49401234500');
     await t.settle();
     const before = await t.goldenOf('salesforce', accountId);
     const company = (await companies()).find((c) => c.properties.name === name)!;
