@@ -185,12 +185,20 @@ describe('a deployment file naming a mapping or a format that does not exist', (
     writeFileSync(join(folder, 'a-empty.yaml'), '');
     writeFileSync(join(folder, 'b-comments.yaml'), '# the SAP connector, to come\n');
     writeFileSync(join(folder, 'c-list.yaml'), '- name: c\n  type: file-sink\n');
+    // An X12 order named .yaml by mistake: YAML reads it as one string.
+    writeFileSync(join(folder, 'd-order.yaml'), 'ISA*00*          *00*          *ZZ*SENDER~GS*PO~\n');
     const checks = checkDeployment(folder, plugins);
     const what = 'one YAML mapping with name, type and config (docs/connectors.md)';
     expect(checks.map((c) => c.errors)).toEqual([
       [{ field: '', problem: `is empty or only comments: a connector file holds ${what}` }],
       [{ field: '', problem: `is empty or only comments: a connector file holds ${what}` }],
       [{ field: '', problem: `is a list: a connector file holds ${what}` }],
+      [
+        {
+          field: '',
+          problem: `is not a connector file (YAML reads it as one string): a connector file holds ${what}`,
+        },
+      ],
     ]);
     expect(checks[0]!.message).toMatch(
       /a-empty\.yaml: is empty or only comments: a connector file holds one YAML mapping/,

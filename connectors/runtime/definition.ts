@@ -497,8 +497,16 @@ export function checkDeployment(
     } catch (error) {
       return unreadable(shown, `not readable YAML: ${firstLineOf(error)}`);
     }
-    // Not a mapping at all (a file emptied, one of comments only, a list): said so, not zod's "expected object".
-    const shape = raw == null ? 'is empty or only comments' : Array.isArray(raw) ? 'is a list' : undefined;
+    // Not a mapping at all (a file emptied, one of comments only, a list, a document given by mistake, which YAML
+    // reads as one string or number): said so, not zod's "expected object".
+    const shape =
+      raw == null
+        ? 'is empty or only comments'
+        : Array.isArray(raw)
+          ? 'is a list'
+          : typeof raw !== 'object'
+            ? `is not a connector file (YAML reads it as one ${typeof raw})`
+            : undefined;
     if (shape)
       return unreadable(
         shown,
