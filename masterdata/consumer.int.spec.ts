@@ -19,7 +19,9 @@ import { dropStore, scratchStore } from './test-support.ts';
 let store: MasterDataStore | undefined;
 let idsOnlyStore: MasterDataStore | undefined;
 let batchStore: MasterDataStore | undefined;
+let mergeStore: MasterDataStore | undefined;
 afterAll(async () => {
+  if (mergeStore) await dropStore(mergeStore);
   if (store) await dropStore(store);
   if (idsOnlyStore) await dropStore(idsOnlyStore);
   if (batchStore) await dropStore(batchStore);
@@ -118,6 +120,79 @@ describe('matcher on canonical.customer', () => {
     await again.stop();
     await publisher.close();
     expect(Object.values(again.counts).reduce((a, b) => a + b, 0)).toBe(0);
+  }, 120_000);
+
+  it("a merge made in HubSpot: the merged-away contact leaves, its golden record's members join the survivor's", async () => {
+    mergeStore = await scratchStore(testStack().databaseUrl, defaultMdmConfig());
+    const store = mergeStore;
+    const bus = testBus();
+    const topic = unique('mdm-system-merge');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const matcher = await startCustomerMatcher({
+      bus,
+      store,
+      groupId: unique('mdm-matcher'),
+      topic,
+      fromBeginning: true,
+    });
+    await matcher.ready();
+    const publisher = await bus.publisher();
+    const person = (given: string, family: string, email: string) => ({
+      partyType: 'PERSON' as const,
+      person: { givenName: given, familyName: family },
+      emails: [{ address: email }],
+    });
+    try {
+      // Two golden records: HubSpot's 501 alone, and Salesforce's 003B with HubSpot's 502 (the same person).
+      await publisher.publish([
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: event('hubspot', '501', person('Anna', 'Berger', 'anna@berger.example')),
+        },
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: event('salesforce', '003B', person('Anna', 'Berger', 'a.berger@work.example')),
+        },
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: event('hubspot', '502', person('Anna', 'Berger', 'a.berger@work.example')),
+        },
+      ]);
+      await waitFor('three records matched', () => matcher.counts.new + matcher.counts.merged >= 3, 60_000);
+      const before = { a: await store.xref('hubspot', '501'), b: await store.xref('salesforce', '003B') };
+      expect(await store.xref('hubspot', '502')).toBe(before.b);
+      expect(before.a).not.toBe(before.b);
+
+      // A person merges 502 into 501 in HubSpot: the survivor's event names the contact merged away.
+      await publisher.publish([
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: {
+            ...event('hubspot', '501', {}, ['sourceIds']),
+            changeType: 'MERGED',
+            mergedIds: ['hubspot:502'],
+          },
+        },
+      ]);
+      await waitFor('the merge applied', async () => (await store.xref('hubspot', '502')) === null, 60_000);
+      const survivor = await store.xref('hubspot', '501');
+      expect(await store.xref('salesforce', '003B')).toBe(survivor);
+      const golden = await store.golden(survivor ?? '');
+      expect(golden?.members.map((m) => `${m.system}:${m.sourceId}`).sort()).toEqual([
+        'hubspot:501',
+        'salesforce:003B',
+      ]);
+      expect(golden?.links.some((l) => l.status === 'accepted' && l.decidedBy === 'hubspot-merge')).toBe(
+        true,
+      );
+    } finally {
+      await matcher.stop();
+      await publisher.close();
+    }
   }, 120_000);
 
   it('a new record of ids alone forms no golden record; the change that brings data does', async () => {

@@ -18,6 +18,7 @@ import { type EventJob, type EventOutcome, eventJobKey, matchEvents } from './ma
 import { clearResyncRequests, entityOfRequest, recordResyncRequest } from './resync.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 import { applyEvent, MDM_SYSTEM } from './sync/index.ts';
+import { applySystemMerge, mergedAway } from './system-merge.ts';
 
 export interface CustomerMatcher extends ConsumerRunner {
   /**
@@ -143,12 +144,17 @@ export async function startCustomerMatcher(options: {
         events: (seen?.events ?? 0) + 1,
         lastAt: seen && seen.lastAt > at ? seen.lastAt : at,
       });
-      // Merges announced by a source are not acted on yet (README: not done); the hub's own events (golden records,
-      // commands) are no source's.
+      // The hub's own events (golden records, commands) are no source's.
       if (
-        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED', 'DELETED', 'RESYNC_REQUESTED'].includes(
-          event.changeType,
-        ) ||
+        ![
+          'CREATED',
+          'UPDATED',
+          'STATUS_CHANGED',
+          'UNDELETED',
+          'DELETED',
+          'RESYNC_REQUESTED',
+          'MERGED',
+        ].includes(event.changeType) ||
         event.origin.system === MDM_SYSTEM
       ) {
         tally('skipped');
@@ -206,7 +212,23 @@ export async function startCustomerMatcher(options: {
       // is committed before the echo of it is looked at), together with the other changes in hand (match-events.ts).
       // Its time on the bus: the later of two changes whose own times tie at their clocks' precision wins, and the
       // record's last received (source_record.received_at).
-      const { change, result, idsOnly } = await edits.submit({ event, system, sourceId, arrivedAt });
+      // A merge made in the system (system-merge.ts): the survivor's record as an update, then the records merged away
+      // leave and their golden records' other members join the survivor's.
+      const merged = event.changeType === 'MERGED' ? mergedAway(system, sourceId, event.mergedIds ?? []) : [];
+      const { change, result, idsOnly } = await edits.submit({
+        event: event.changeType === 'MERGED' ? { ...event, changeType: 'UPDATED' } : event,
+        system,
+        sourceId,
+        arrivedAt,
+      });
+      if (merged.length) {
+        const { joined, removed } = await applySystemMerge(store, system, sourceId, merged);
+        if (joined + removed > 0) options.onChange?.();
+        log.info(
+          { system, sourceId, merged: merged.length, joined, removed },
+          'merge made in the system applied',
+        );
+      }
       if (!change) {
         tally('erased');
         log.debug({ system, sourceId }, 'change of an erased customer dropped');
