@@ -1,4 +1,4 @@
-import { errorMessage, isRetriable, NonRetriableError } from '../lib/errors.ts';
+import { errorMessage, isRetriable, NonRetriableError, withoutValueMarks } from '../lib/errors.ts';
 import { describeDeadLetter, RECORD_INDEX_HEADER } from './dlq.ts';
 import type { AvroSerde } from './serde.ts';
 import { DLQ_REDRIVEN_TOPIC, redrivenTopicSpec } from './topics.ts';
@@ -60,7 +60,8 @@ export interface DeadLetterFilter {
   /**
    * The message as the caller reads it, which `text` is matched against: a viewer's copy without the values and the
    * answer body it quotes (the admin API's `messageFor`), so a search cannot tell what it hides; `valuesMarked` is
-   * the entry's (false: a letter from before the marks). Default: whole.
+   * the entry's (false: a letter from before the marks). Default: whole, as a person reads it (`withoutValueMarks`:
+   * `CH is not` finds `country ⁨CH⁩ is not in the countries table`).
    */
   messageAs?: (message: string, valuesMarked: boolean) => string;
   /** Dead-lettered at or after / before (ISO 8601 or a Date). */
@@ -250,7 +251,7 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
       throw new DeadLetterRequestError(`filter ${name} is not a date`);
   }
   const text = filter.text?.toLowerCase();
-  const seen = filter.messageAs ?? ((message: string) => message);
+  const seen = filter.messageAs ?? ((message: string) => withoutValueMarks(message));
   const owners = typeof filter.owner === 'string' ? [filter.owner] : filter.owner;
   return (e) =>
     (owners === undefined || owners.includes(e.owner ?? '')) &&

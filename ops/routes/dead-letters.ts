@@ -443,7 +443,20 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
         },
         'dead letters redriven',
       );
-      return { status: 200, body: result };
+      // The reasons as the operator reads them: the document's values plain, without the marks the logs mask by.
+      const shown = (reason: string) => messageFor(principal.role, reason);
+      return {
+        status: 200,
+        body: {
+          ...result,
+          skipped: result.skipped.map((s) => ({ ...s, reason: shown(s.reason) })),
+          failing: result.failing.map((f) => ({
+            ...f,
+            reason: shown(f.reason),
+            error: { ...f.error, message: shown(f.error.message) },
+          })),
+        },
+      };
     },
   );
 }
