@@ -209,6 +209,23 @@ export function catalogCandidates(ref: string, base?: string): string[] {
   return isAbsolute(ref) ? [ref] : [...(base ? [resolve(base, ref)] : []), join(shippedMappingsDir, ref)];
 }
 
+/**
+ * Each lookup table file's text as last read and what it parsed to: a table several mappings name (the countries
+ * table: 13 of them) is parsed once while its text stays the same, not once for each, in every process and mapping
+ * thread that loads the catalog; a changed file is parsed again. Tables are only read, never changed, once loaded.
+ */
+const parsedTables = new Map<string, { text: string; table: unknown }>();
+
+function parsedTable(base: string, ref: string, files: string[]): unknown {
+  const text = readReferenced(base, ref, files);
+  const path = files.at(-1)!;
+  const known = parsedTables.get(path);
+  if (known?.text === text) return known.table;
+  const table = parseYamlText(text);
+  parsedTables.set(path, { text, table });
+  return table;
+}
+
 function readReferenced(base: string, ref: string, files: string[]): string {
   const candidates = catalogCandidates(ref, base);
   const found = candidates.find((path) => existsSync(path));
@@ -240,7 +257,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   for (const [name, tablePath] of Object.entries(spec.lookups)) {
     let table: unknown;
     try {
-      table = parseYamlText(readReferenced(base, tablePath, files));
+      table = parsedTable(base, tablePath, files);
     } catch (error) {
       throw new ConfigError(`${file}: lookups.${name}: cannot read ${tablePath}: ${firstLineOf(error)}`);
     }
