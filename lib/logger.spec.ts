@@ -84,4 +84,24 @@ describe('document values in log lines', () => {
     expect(JSON.stringify(lines)).not.toContain('jane.roe');
     expect(JSON.stringify(lines)).not.toContain('Jane Roe');
   });
+
+  it('shows the values a list\'s texts quote as "…" (an order amendment\'s changes)', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger('values-spec', 'info', {
+      write: (line: string) => {
+        lines.push(JSON.parse(line));
+      },
+    });
+    log.warn(
+      {
+        changes: [`line 10 quantity ${quotedValue(12)} → ${quotedValue(20)} C62`, 'line 20 removed'],
+        n: [1],
+      },
+      'amendment too late',
+    );
+    expect(lines[0]).toMatchObject({
+      changes: ['line 10 quantity "…" → "…" C62', 'line 20 removed'],
+      n: [1],
+    });
+  });
 });

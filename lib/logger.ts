@@ -47,7 +47,7 @@ export function createLogger(
   return logger;
 }
 
-/** A log call's argument with the document values its texts quote hidden: a text, or an object's texts two levels down. */
+/** A log call's argument with the document values its texts quote hidden: a text, or an object's or list's texts two levels down. */
 function withoutQuotedData(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return hasValueMarks(value) ? withoutDocumentValues(value) : value;
   if (value instanceof Error) {
@@ -63,7 +63,12 @@ function withoutQuotedData(value: unknown, depth = 0): unknown {
     shown.stack = value.stack && withoutDocumentValues(value.stack);
     return shown;
   }
-  if (depth > 1 || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (depth > 1 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    // A list of texts (an amendment's `changes`): each as a text.
+    const shown = value.map((item) => withoutQuotedData(item, depth + 1));
+    return shown.some((item, i) => item !== value[i]) ? shown : value;
+  }
   let out: Record<string, unknown> | undefined;
   for (const [key, field] of Object.entries(value)) {
     const shown = withoutQuotedData(field, depth + 1);

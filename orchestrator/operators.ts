@@ -1,5 +1,5 @@
 import { DBOS, type WorkflowStatus, type WorkflowStatusString } from '@dbos-inc/dbos-sdk';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, hasValueMarks, quotedText } from '../lib/errors.ts';
 import { type AutoRetryView, autoRetryOf } from './parked-retry.ts';
 import { deps } from './runtime.ts';
 import { groupFailure } from './saga.ts';
@@ -123,17 +123,38 @@ export async function instanceState(workflowId: string): Promise<InstanceState |
   return stateOf(workflow, (await reportedStates([workflow])).get(workflowId) ?? null);
 }
 
-/** A finished instance's state is DBOS's record of its outcome; one in flight reports its own. */
-function stateOf(workflow: WorkflowStatus, reported: InstanceState | null): InstanceState | null {
+interface LateAmendment {
+  applied?: boolean;
+  note?: string;
+  changes?: string[];
+}
+
+/**
+ * An amendment's note with the quantities and totals it quotes marked as document values (`quotedText`), so that a
+ * viewer reads the instance's `detail` without them. Notes since 2026-12-07 are written so (amendmentChanges); one
+ * written before has its changes marked here as one value (`not applied ("…")`).
+ */
+function markedNote({ note = '', changes = [] }: LateAmendment): string {
+  const said = changes.join('; ');
+  return hasValueMarks(note) || !said || said === 'other fields'
+    ? note
+    : note.replace(said, quotedText(said, 500));
+}
+
+/**
+ * A finished instance's state is DBOS's record of its outcome; one in flight reports its own. Exported for its spec
+ * (ops/routes/workflows-viewer.spec.ts).
+ */
+export function stateOf(workflow: WorkflowStatus, reported: InstanceState | null): InstanceState | null {
   if (workflow.status !== 'SUCCESS') return reported;
   const output = workflow.output as {
     outcome?: InstanceStatus;
     failedStep?: string;
     reason?: string;
-    amendments?: Array<{ applied?: boolean; note?: string }>;
+    amendments?: LateAmendment[];
   } | null;
   // An amendment that came too late (order-to-delivery v7) is what an operator must act on once it completed.
-  const late = (output?.amendments ?? []).filter((a) => a.applied === false && a.note).map((a) => a.note);
+  const late = (output?.amendments ?? []).filter((a) => a.applied === false && a.note).map(markedNote);
   const detail = output?.reason ?? (late.length ? late.join('; ') : undefined);
   return {
     status: output?.outcome ?? 'COMPLETED',

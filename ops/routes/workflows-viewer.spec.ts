@@ -1,6 +1,10 @@
+import type { WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import { describe, expect, it } from 'vitest';
 import { HttpRefusedError } from '../../connectors/transports/http-errors.ts';
 import type { InstanceDetail } from '../../orchestrator/index.ts';
+import { stateOf } from '../../orchestrator/operators.ts';
+import { amendmentChanges, tooLateNote } from '../../orchestrator/workflows/order-to-delivery/amendments.ts';
+import type { OrderRecord } from '../../orchestrator/workflows/order-to-delivery/steps.ts';
 import { creditCheckRefusal } from '../../orchestrator/workflows/order-to-delivery/steps.ts';
 import { instanceFor } from './workflows.ts';
 
@@ -92,6 +96,52 @@ describe('a workflow instance as a viewer and as an operator read it', () => {
     expect(operator.outputsShown).toBe(true);
     expect(operator.output).toEqual(order.output);
     expect(operator.timeline.map((s) => s.output)).toEqual(order.timeline.map((s) => s.output));
+  });
+
+  it("gives a viewer an amendment that came too late without the order's quantities and totals, an operator with them", () => {
+    const order = (quantity: string, total: string): OrderRecord => ({
+      orderId: 'sap:0000004711',
+      lines: [{ lineNumber: '10', quantity: { value: quantity, unitCode: 'C62' } }],
+      totalAmount: { amount: total, currency: 'EUR' },
+    });
+    const changes = amendmentChanges(order('12', '17998.81'), order('20', '29998.81'));
+    // One note as order-to-delivery v7 writes it, one as it wrote it before it marked the values (2026-12-05 to -07).
+    const old = ['line 10 quantity 13 → 21 C62', 'total 18998.81 EUR → 30998.81 EUR'];
+    const amendments = [
+      { eventId: 'e1', applied: false, at: 'await-asn', changes, note: tooLateNote('e1', changes) },
+      { eventId: 'e2', applied: false, at: 'await-delivery', changes: old, note: tooLateNote('e2', old) },
+    ];
+    const output = { outcome: 'COMPLETED', version: 7, compensated: [], shipmentId: 'SHP-1', amendments };
+    const state = stateOf({ status: 'SUCCESS', output } as unknown as WorkflowStatus, null);
+    const completed: InstanceDetail = {
+      ...instance,
+      version: 7,
+      status: 'COMPLETED',
+      step: null,
+      detail: state?.detail ?? null,
+      output,
+      error: null,
+      timeline: [
+        { n: 9, name: 'amendment-too-late', at: null, ms: 2, output: amendments[0]!.note, error: null },
+      ],
+    };
+    const viewer = instanceFor('viewer', completed);
+    expect(JSON.stringify(viewer)).not.toMatch(/998|quantity 1|→ 2/);
+    expect(viewer.detail).toBe(
+      'amendment e1 came too late: the despatch request had gone out with the order as it was, not applied ' +
+        '(line 10 quantity "…" → "…" C62; total "…" EUR → "…" EUR); change it at logistics and in the ERP by hand; ' +
+        'amendment e2 came too late: the despatch request had gone out with the order as it was, not applied ' +
+        '("…"); change it at logistics and in the ERP by hand',
+    );
+    const operator = instanceFor('operator', completed);
+    expect(JSON.stringify(operator)).not.toMatch(/[\u2068\u2069]/);
+    expect(operator.detail).toContain('(line 10 quantity 12 → 20 C62; total 17998.81 EUR → 29998.81 EUR)');
+    expect(operator.detail).toContain('(line 10 quantity 13 → 21 C62; total 18998.81 EUR → 30998.81 EUR)');
+    expect((operator.output as typeof output).amendments[0]!.changes).toEqual([
+      'line 10 quantity 12 → 20 C62',
+      'total 17998.81 EUR → 29998.81 EUR',
+    ]);
+    expect(operator.timeline[0]!.output).toContain('(line 10 quantity 12 → 20 C62;');
   });
 
   it('gives an operator the whole reasons and outputs as plain text', () => {

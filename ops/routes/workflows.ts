@@ -80,18 +80,18 @@ const detailSchema = summarySchema
       .string()
       .nullable()
       .describe(
-        'Why it is parked, failed or compensated; for a viewer without the document values it quotes (`"…"`).',
+        'Why it is parked, failed or compensated, or what an operator must act on once it completed (order-to-delivery v7: the amendments that came too late, with what they changed); for a viewer without the document values it quotes (`"…"`): a customer’s words, an order’s quantities and totals.',
       ),
     output: z
       .json()
       .nullable()
       .describe(
-        'Its result (outcome, what was compensated, the shipment); null for a viewer (`outputsShown` false).',
+        'Its result (outcome, what was compensated, the shipment, an order’s amendments with their quantities and totals); null for a viewer (`outputsShown` false).',
       ),
     outputsShown: z
       .boolean()
       .describe(
-        "Whether `output` and the steps' outputs are served: they hold the document's data (an order's ship-to, a customer's credit figures, an event's payload), so an operator and up reads them and a viewer reads null in their place.",
+        "Whether `output` and the steps' outputs are served: they hold the document's data (an order's ship-to, its amendments' quantities and totals, a customer's credit figures, an event's payload), so an operator and up reads them and a viewer reads null in their place.",
       ),
     error: z
       .string()
@@ -196,6 +196,8 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       method: 'get',
       path: '/workflows',
       summary: 'Workflow instances, newest first',
+      description:
+        "What ran, when and how it stands (id, type, version, status, step, times, correlation id), the same for a viewer and an operator: no document's data (an order's lines, quantities or totals, a customer's figures), which `GET /workflows/{id}` serves an operator.",
       tag,
       role: 'viewer',
       backend: deps.database,
@@ -229,7 +231,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       path: '/workflows/{id}',
       summary: 'One instance with its timeline of steps, events in and commands out',
       description:
-        "A viewer reads what ran, when, how it stands and why, with the document values its messages quote as `\"…\"`, and no outputs (`outputsShown` false: the steps' results and the events they received hold the document's data, an order's ship-to, a customer's credit figures); an operator and up reads the outputs and the messages whole.",
+        "A viewer reads what ran, when, how it stands and why, with the document values its messages quote as `\"…\"` (a customer's words, an order amendment's quantities and totals), and no outputs (`outputsShown` false: the steps' results and the events they received hold the document's data, an order's ship-to and amended lines, a customer's credit figures); an operator and up reads the outputs and the messages whole.",
       tag,
       role: 'viewer',
       backend: deps.database,

@@ -9,7 +9,7 @@ import { recordReferences } from '../../references.ts';
 import { deps } from '../../runtime.ts';
 import { finished, type Part, runStep, Saga, StepFailed } from '../../saga.ts';
 import { type Also, allOf, awaitEvent } from '../../waits.ts';
-import { type AmendmentNote, amend, amendmentChanges, ORDER_AMENDED } from './amendments.ts';
+import { type AmendmentNote, amend, amendmentChanges, ORDER_AMENDED, tooLateNote } from './amendments.ts';
 import { DESPATCH_STEP, despatchReferences, TYPE } from './routes.ts';
 import {
   type CreditDecision,
@@ -226,9 +226,7 @@ function amendmentsTooLate(
       const late = notes.filter((n) => !n.applied).length + 1;
       const step = late === 1 ? AMENDMENT_TOO_LATE : `${AMENDMENT_TOO_LATE}-${late}`;
       const changes = amendmentChanges(order.current.order, amend(order.current, message).order);
-      const note =
-        `amendment ${message.eventId} came too late: the despatch request had gone out with the order as it was, ` +
-        `not applied (${changes.join('; ')}); change it at logistics and in the ERP by hand`;
+      const note = tooLateNote(message.eventId, changes);
       notes.push({ eventId: message.eventId, applied: false, at: wait, changes, note });
       const { trace, orderId } = order.current;
       await runStep(TYPE, step, async () => {
