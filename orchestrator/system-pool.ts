@@ -19,6 +19,10 @@ export const PREPARED_PER_CONNECTION = 200;
  * 12 ms of it, 5.5 ms prepared; bench/dbos-bare.ts). Statements without parameters (DDL, BEGIN, COMMIT) stay unnamed.
  * PostgreSQL re-plans a prepared statement by itself after DDL on its tables, and keeps custom plans where a
  * generic one would estimate worse (`plan_cache_mode` auto). With `prepared: false` it is DBOS's plain pool.
+ * Every connection DBOS makes is one of this pool's (it makes none of its own when given one), a hub pool
+ * (store/pool.ts createPool): PostgreSQL's refusals of a document's value on it (a step's failing SQL, `Key
+ * (email)=(…) already exists.`) reach the workflow's error, its step's and the logs with the value marked
+ * (database-values.int.spec.ts).
  */
 export function createSystemPool(options: {
   url: string;
