@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { withoutDocumentValues, withoutValueMarks } from '../lib/errors.ts';
-import { AvroWriteError, avroWriter, avscMessage, MapEntries } from './avro-writer.ts';
+import { AvroWriteError, avroWriter, avscClone, avscMessage, MapEntries } from './avro-writer.ts';
 import { avroType, canonicalSchemas, entitySchemaFiles } from './catalog.ts';
 import { exampleJson } from './examples.ts';
 import { avroOptions } from './logical-types.ts';
@@ -304,6 +304,22 @@ describe("avsc's and the writer's refusals quote the value as a document's value
     const primitive = refusal(() => typeOf('int').toBuffer('Jane Roe'));
     expect(withoutDocumentValues(avscMessage(primitive))).toBe('invalid "int": "…"');
     expect(avscMessage('truncated buffer')).toBe('truncated buffer');
+  });
+
+  it("marks the datum of a copy avsc refuses (the mappings' clone of a record), as a value that cannot succeed", () => {
+    const type = record([{ name: 'age', type: 'int' }]);
+    let refused: unknown;
+    try {
+      avscClone(type, { age: 'Jane Roe' });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AvroWriteError);
+    const said = (refused as AvroWriteError).message;
+    expect(withoutValueMarks(said)).toBe('invalid "int": "Jane Roe"');
+    expect(withoutDocumentValues(said)).toBe('invalid "int": "…"');
+    expect((refused as AvroWriteError).cause).toBeUndefined();
+    expect(avscClone(type, { age: 42 })).toEqual({ age: 42 });
   });
 
   it('marks the value the compiled writer refuses', () => {

@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import { ConfigError, NonRetriableError, quotedText } from '../lib/errors.ts';
+import { ConfigError, errorMessage, NonRetriableError, quotedText } from '../lib/errors.ts';
 import { writeString } from './avro-string-writer.ts';
 import { DecimalType, fastUnscaled, MemoLogicalType, unscaledLength } from './logical-types.ts';
 
@@ -131,6 +131,19 @@ export function avscMessage(message: string): string {
     return `${message.slice(0, at + 2)}${quotedText(message.slice(at + 2))}`;
   }
   return message;
+}
+
+/**
+ * avsc's copy of `value` in its schema's normal form (`type.clone`: decimals normalized, timestamps as Dates, fields in
+ * schema order); a value avsc refuses is an AvroWriteError whose message marks the datum it quotes (avscMessage),
+ * without avsc's own error as its cause (that quotes the value unmarked).
+ */
+export function avscClone<T>(type: avro.Type, value: unknown): T {
+  try {
+    return type.clone(value) as T;
+  } catch (error) {
+    throw new AvroWriteError(avscMessage(errorMessage(error)));
+  }
 }
 
 /** A long as Avro writes it: zig-zag, then 7 bits a byte, low first. */

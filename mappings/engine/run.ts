@@ -5,7 +5,7 @@ import jsonata from 'jsonata';
 import { FormatError, type ParsedDocument } from '../../formats/types.ts';
 import { quotedText } from '../../lib/errors.ts';
 import { lastIsoTimestamp } from '../../lib/iso-time.ts';
-import type { ValueEncoder } from '../../schemas/avro-writer.ts';
+import { avscClone, type ValueEncoder } from '../../schemas/avro-writer.ts';
 import {
   type Budget,
   checkBudget,
@@ -421,7 +421,7 @@ function validate(
 ): { value: Record<string, unknown>; encoded?: Buffer } {
   check(run, type, value);
   if (encode) return { value: value as Record<string, unknown>, encoded: encode(value) };
-  return { value: type.clone(value) as Record<string, unknown> };
+  return { value: avscClone<Record<string, unknown>>(type, value) };
 }
 
 async function start(
@@ -523,7 +523,7 @@ function mappedFast(
         value = filled;
       } else {
         if (!type.isValid(filled)) return undefined;
-        value = type.clone(filled) as Record<string, unknown>;
+        value = avscClone<Record<string, unknown>>(type, filled);
       }
       const key = mapping.schema.key(value);
       out.push(
