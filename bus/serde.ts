@@ -190,11 +190,10 @@ export class AvroSerde {
     try {
       return { schemaId, schemaName: type.name ?? '', value: type.fromBuffer(body) };
     } catch (error) {
+      // Without avsc's error as its cause: its message quotes the value unmarked, and pino's serializer appends a
+      // cause's message to the logged one.
       throw new NonRetriableError(
         `cannot decode Avro body with schema id ${schemaId}: ${avscMessage((error as Error).message)}`,
-        {
-          cause: error,
-        },
       );
     }
   }

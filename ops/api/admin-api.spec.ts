@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { quotedValue } from '../../lib/errors.ts';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { startOpsServer } from '../server.ts';
 import { detailsOf } from './errors.ts';
@@ -87,6 +88,20 @@ function sampleApi(): AdminApi {
       responses: { 204: { description: 'Deleted' } },
     },
     async () => ({ status: 204, headers: { 'x-deleted': 'yes' } }),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/{name}',
+      summary: "Refuses with a customer's value quoted",
+      tag: 'test',
+      role: 'viewer',
+      params: z.object({ name: z.string() }),
+      responses: { 409: { description: 'Refused' } },
+    },
+    async ({ params }) => {
+      throw new HttpError(409, `customer ${quotedValue(params.name)} is merged`);
+    },
   );
   api.route(
     { method: 'post', path: '/broken', summary: 'Fails', tag: 'test', role: 'viewer', responses: {} },
@@ -182,6 +197,15 @@ describe('admin API over HTTP', () => {
         params: { name: 'sap' },
       });
       expect(operator.status).toBe(403);
+    });
+
+    it('gives a refusal\'s quoted values as the caller\'s role may read them: plain to an operator, "…" to a viewer', async () => {
+      const params = { name: 'Jane Roe' };
+      const viewer = await call('get', '/customers/{name}', { token: tokens.viewer, params });
+      expect(viewer).toMatchObject({ status: 409, body: { error: 'customer "…" is merged' } });
+      const operator = await call('get', '/customers/{name}', { token: tokens.operator, params });
+      // Without the invisible marks around the value.
+      expect(operator).toMatchObject({ status: 409, body: { error: 'customer "Jane Roe" is merged' } });
     });
 
     it('lets a role at or above the route through', async () => {

@@ -7,7 +7,7 @@ import { DeadlineError, withDeadline } from '../../lib/retry.ts';
 import { authenticate, type Denial } from './auth.ts';
 import { detailsOf, type ErrorDetail, formatPath, HttpError, sendError } from './errors.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
-import type { Principal, Role } from './roles.ts';
+import { messageFor, type Principal, type Role } from './roles.ts';
 import {
   type AnyRouteSpec,
   compilePath,
@@ -248,6 +248,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   ) {
     const stop = metrics.startTimer({ method: spec.method, route: spec.path });
     let principal: string | undefined;
+    let role: Role | undefined;
     let denial: Denial | undefined;
     try {
       const auth = authenticate(
@@ -270,6 +271,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
         );
       }
       principal = auth.principal.name;
+      role = auth.principal.role;
       if (spec.body) await readJsonBody(jsonParser, req, res);
       const input = validate(spec, req);
       const run = () => handler({ ...input, principal: auth.principal });
@@ -278,8 +280,17 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       if (result.body === undefined) res.end();
       else res.json(result.body);
     } catch (error) {
+      // A refusal's message as the caller's role may read it (a value it quotes: plain for an operator, "…" for a
+      // viewer); before the caller is known, without the values.
       if (error instanceof HttpError)
-        return sendError(res, error.status, error.message, error.details, {}, spec.connectErrors);
+        return sendError(
+          res,
+          error.status,
+          messageFor(role ?? 'viewer', error.message),
+          error.details,
+          {},
+          spec.connectErrors,
+        );
       // Its class, code and scrubbed message, never the whole object (a config with secrets, a customer record).
       const failure = loggedError(error, options.scrub);
       log.error({ error: failure, method: spec.method, route: spec.path, principal }, 'admin route failed');

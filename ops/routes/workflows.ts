@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { withoutValueMarks } from '../../lib/errors.ts';
+import { errorMessage, quotedText, withoutValueMarks } from '../../lib/errors.ts';
 import {
   cancelWorkflow,
   type DefinitionSet,
@@ -322,7 +322,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         },
       },
     },
-    async ({ body }) => {
+    async ({ body, principal }) => {
       knownType(body.type, 'body');
       const parked = (await listInstances({ type: body.type, status: 'PARKED', limit: body.limit })).filter(
         (instance) => body.step === undefined || instance.step === body.step,
@@ -336,7 +336,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
             await retryInstance(id);
             retried.push(id);
           } catch (error) {
-            failed.push({ id, error: error instanceof Error ? error.message : String(error) });
+            failed.push({ id, error: messageFor(principal.role, errorMessage(error)) });
           }
         }
       }
@@ -375,7 +375,9 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       }
       await cancelWorkflow(
         params.id,
-        `${body?.reason ?? 'cancelled'} (${principal.name})`,
+        // The operator's own words may name a customer or an order's figures: marked as a value, as a document's
+        // are (a viewer reads `"…" (oncall)`); who cancelled stays plain.
+        `${body?.reason ? quotedText(body.reason, 500) : 'cancelled'} (${principal.name})`,
         `cancel-${randomUUID()}`,
       );
       return { status: 202, body: { id: params.id, action: 'cancel' } };

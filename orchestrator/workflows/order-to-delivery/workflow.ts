@@ -1,6 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { RECEIPT_TOPIC } from '../../../bus/index.ts';
-import { NonRetriableError } from '../../../lib/errors.ts';
+import { NonRetriableError, quotedText } from '../../../lib/errors.ts';
 import { sendAlert } from '../../commands.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
@@ -128,7 +128,8 @@ export interface WorkflowVariant {
  */
 export function rejection(signal: InboxMessage): string {
   const reason = (signal.data as { reason?: unknown } | null)?.reason;
-  const why = typeof reason === 'string' && reason.trim() ? `: ${reason.trim()}` : '';
+  // The operator's own words may name a customer or an order's figures: marked as a value, as a document's are.
+  const why = typeof reason === 'string' && reason.trim() ? `: ${quotedText(reason.trim(), 500)}` : '';
   return `credit rejected by an operator${why}${signal.by ? ` (${signal.by})` : ''}`;
 }
 
