@@ -335,6 +335,37 @@ describe('poll source with a scripted system', () => {
     expect(ids(await drain(task))).toEqual(['b', 'c', 'd', 'e']);
   });
 
+  it('warns of a batch Kafka did not take, and only notes one the task left as it stopped (a rebalance, a pause)', async () => {
+    const list = ['a', 'b', 'c'].map((id) => item(id, '2025-01-01T00:00:00Z'));
+    const fetchPage = async (cursor: Cursor, _signal: AbortSignal, size: number): Promise<Page> => {
+      const offset = (cursor as { offset: number }).offset;
+      return { items: list.slice(offset, offset + size) };
+    };
+    const { context, logs, abort } = createTestContext('poll-source');
+    const task = createPollSource(
+      {
+        config: pollSourceConfig.parse({
+          entity: 'res.partner',
+          cursor: 'offset',
+          intervalMs: 100,
+          pageSize: 2,
+          retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 50 },
+        }),
+        fetchPage,
+      },
+      context,
+    );
+    await task.start(new Map());
+    const level = () =>
+      logs.filter((line) => line.msg === 'batch not committed: reading it again').at(-1)?.level;
+    await task.commit(await task.poll(), { ok: false, error: new Error('broker unavailable') });
+    expect(level()).toBe(40);
+    const left = await task.poll();
+    abort();
+    await task.commit(left, { ok: false, error: new Error('stopping') });
+    expect(level()).toBe(30);
+  });
+
   it('refuses a committed position that is not a cursor', async () => {
     const { task } = source(async () => ({ items: [] }));
     await expect(task.start(new Map([['res.partner', 'yesterday']]))).rejects.toThrow(

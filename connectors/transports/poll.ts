@@ -296,8 +296,10 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         }
         return;
       }
-      // Not on Kafka: read them again from the last committed cursor, as new.
-      log.warn(
+      // Not on Kafka: read them again from the last committed cursor, as new. The task stopping (a rebalance, a
+      // pause, the hub's shutdown) leaves its batch so every time: that is no trouble to warn of.
+      (signal.aborted ? log.info : log.warn).call(
+        log,
         { reason: outcome.error.message, documents: mine.length },
         'batch not committed: reading it again',
       );
