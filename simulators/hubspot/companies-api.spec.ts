@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTACTS, type ContactObject, type HubSpotHarness, startHubSpot } from './test-support.ts';
 
@@ -227,5 +230,74 @@ describe("the simulator's companies API (CRM v3)", () => {
     });
     expect(itself.status).toBe(400);
     expect(itself.body.message).toBe('Cannot merge an object with itself');
+  });
+});
+
+describe('a seed of contacts and companies', () => {
+  it('seeds a `type: company` line as a company: listed, paged and filtered as HubSpot lists companies, apart from the contacts', async () => {
+    const at = '2024-01-02T03:04:05.000Z';
+    const line = (type: string, id: string, properties: Record<string, string>, archived = false) =>
+      JSON.stringify({
+        system: 'hubspot',
+        type,
+        record: { id, properties, createdAt: at, updatedAt: at, archived },
+      });
+    const file = join(mkdtempSync(join(tmpdir(), 'eai-hs-seed-')), 'seed.jsonl');
+    writeFileSync(
+      file,
+      [
+        line('contact', '7001', { email: 'Ada@Example.org', firstname: 'Ada' }),
+        line('company', '7002', { name: 'Nordwind Handel GmbH', domain: 'nordwind.example' }),
+        line('company', '7003', { name: 'Lumière Conseil SAS', city: 'Paris' }),
+        line('company', '7004', { name: 'Gone Ltd' }, true),
+      ].join('\n'),
+    );
+    const seeded = await startHubSpot({ seed: file });
+    try {
+      type Page = { results: ContactObject[]; paging?: { next: { after: string } } };
+      const first = await seeded.json<Page>(
+        'GET',
+        `${COMPANIES}?limit=1&properties=name,city&archived=false`,
+      );
+      expect(first.body.results).toEqual([
+        {
+          id: '7002',
+          properties: {
+            city: null,
+            createdate: at,
+            hs_lastmodifieddate: at,
+            hs_object_id: '7002',
+            name: 'Nordwind Handel GmbH',
+          },
+          createdAt: at,
+          updatedAt: at,
+          archived: false,
+        },
+      ]);
+      const next = await seeded.json<Page>(
+        'GET',
+        `${COMPANIES}?limit=1&properties=name&archived=false&after=${first.body.paging!.next.after}`,
+      );
+      expect([next.body.results.map((c) => c.properties.name), next.body.paging]).toEqual([
+        ['Lumière Conseil SAS'],
+        undefined,
+      ]);
+      const archived = await seeded.json<Page>('GET', `${COMPANIES}?archived=true`);
+      expect(archived.body.results.map((c) => c.id)).toEqual(['7004']);
+      const contacts = await seeded.json<Page>('GET', `${CONTACTS}?properties=email`);
+      expect(contacts.body.results.map((c) => [c.id, c.properties.email])).toEqual([
+        ['7001', 'ada@example.org'],
+      ]);
+      // The daily limit spent: the companies list is refused as the contacts' is.
+      await fetch(`${seeded.sim.url}/sim/daily-limit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reached: true }),
+      });
+      const limited = await seeded.json<{ policyName: string }>('GET', `${COMPANIES}?limit=1`);
+      expect([limited.status, limited.body.policyName]).toEqual([429, 'DAILY']);
+    } finally {
+      await seeded.sim.close();
+    }
   });
 });
