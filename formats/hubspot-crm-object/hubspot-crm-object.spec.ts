@@ -35,6 +35,28 @@ describe('hubspot-crm-object reader', () => {
     expect(parse('empty-list-page.json')).toEqual([]);
   });
 
+  it('reads a company by its objectTypeId, on the object or on the list, its version apart from a contact of the same id', () => {
+    const company = one('company.json');
+    expect([company.id, company.tree.objectType, company.tree.properties.name]).toEqual([
+      'company:10000000988@2024-01-09T09:12:00.000Z',
+      'company',
+      'Lumière Conseil SAS',
+    ]);
+    expect(one('contact-organization.json').tree.objectType).toBe('contact');
+    expect(parse('company-list-page.json').map((d) => [d.id, d.tree.objectType])).toEqual([
+      ['company:201@2024-02-01T12:00:00.000Z', 'company'],
+      ['company:202@2024-02-02T12:00:00.000Z', 'company'],
+    ]);
+    const contact = reader.parse(
+      Buffer.from(
+        '{"objectTypeId":"0-1","id":"10000000988","properties":{},"createdAt":"2024-01-09T09:12:00Z","updatedAt":"2024-01-09T09:12:00Z"}',
+      ),
+    );
+    expect(contact.map((d) => [d.id, d.tree.objectType])).toEqual([
+      ['10000000988@2024-01-09T09:12:00.000Z', 'contact'],
+    ]);
+  });
+
   it('keeps numbers as text and ids past 2^53 as their digits', () => {
     const [doc] = reader.parse(
       Buffer.from(
@@ -68,6 +90,10 @@ describe('hubspot-crm-object broken input', () => {
     'nested-property-value.json': /^\/properties\/address$/,
     'wrong-structure.json': { location: /^\(document root\)$/, message: /CRM object/ },
     'updated-at-without-zone.json': /^\/results\/0\/updatedAt$/,
+    'unknown-object-type.json': {
+      location: /^\/results\/0\/objectTypeId$/,
+      message: /objectTypeId must be 0-1 \(contacts\) or 0-2 \(companies\).*"0-3"/,
+    },
   });
   itHandlesLargeInputWithin10s(
     'reads a 5 MB list answer within 10 s',

@@ -10,6 +10,8 @@ export type * from './tree.ts';
 
 const FORMAT = 'hubspot-crm-object';
 const PROPERTY = /^[a-z0-9_]+$/;
+/** HubSpot's object type ids (`0-1` contacts, `0-2` companies, as its webhooks and schemas name them) → the tree's type. */
+const OBJECT_TYPES: Record<string, CrmObjectTree['objectType']> = { '0-1': 'contact', '0-2': 'company' };
 
 function fail(loc: string, message: string): never {
   throw new FormatError(FORMAT, loc, message);
@@ -27,8 +29,22 @@ function instant(value: unknown, loc: string, name: string): string {
   return new Date(time).toISOString();
 }
 
-function readObject(value: unknown, loc: string): CrmObjectTree {
+/** The object's type: its `objectTypeId` (the reader of a list stamps it, HubSpot's answer does not say it); none: a contact. */
+function objectTypeOf(value: unknown, loc: string): CrmObjectTree['objectType'] {
+  if (value === undefined) return 'contact';
+  const type = typeof value === 'string' ? OBJECT_TYPES[value] : undefined;
+  if (!type)
+    fail(
+      ptr(loc, 'objectTypeId'),
+      `objectTypeId must be 0-1 (contacts) or 0-2 (companies), the object types the hub reads, got ${shown(value)}`,
+    );
+  return type;
+}
+
+function readObject(value: unknown, loc: string, listType?: unknown): CrmObjectTree {
   if (!isObject(value)) fail(loc, 'a CRM object is a JSON object');
+  const objectType =
+    value.objectTypeId === undefined ? objectTypeOf(listType, '') : objectTypeOf(value.objectTypeId, loc);
   const id = value.id instanceof JsonDecimal ? value.id.source : value.id;
   if ((typeof id !== 'string' && typeof id !== 'number') || !/^\d+$/.test(String(id)))
     fail(ptr(loc, 'id'), `id must be a record id (digits), got ${shown(id)}`);
@@ -48,6 +64,7 @@ function readObject(value: unknown, loc: string): CrmObjectTree {
   return {
     $loc: loc,
     id: String(id),
+    objectType,
     properties,
     createdAt: instant(value.createdAt, ptr(loc, 'createdAt'), 'createdAt'),
     updatedAt: instant(value.updatedAt, ptr(loc, 'updatedAt'), 'updatedAt'),
@@ -58,7 +75,9 @@ function readObject(value: unknown, loc: string): CrmObjectTree {
 /**
  * One document per object: a single object (`GET /crm/v3/objects/contacts/{id}`), or each of the `results` of a
  * list, batch read or search answer. Its id is the version, `<id>@<updatedAt>`: the same read of an unchanged record
- * gives the same id, a change a new one.
+ * gives the same id, a change a new one. HubSpot's answer does not name the object's type: `objectTypeId` (`0-1`
+ * contacts, `0-2` companies) on the object, or on a list answer for all its results, says it; none is a contact. A
+ * company's version is `company:<id>@<updatedAt>`, as its ids go apart from a contact's of the same number.
  */
 export function parseCrmObject(input: Buffer): ParsedDocument<CrmObjectTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
@@ -66,13 +85,13 @@ export function parseCrmObject(input: Buffer): ParsedDocument<CrmObjectTree>[] {
   const objects =
     'results' in root
       ? Array.isArray(root.results)
-        ? root.results.map((v, i) => readObject(v, ptr('/results', i)))
+        ? root.results.map((v, i) => readObject(v, ptr('/results', i), root.objectTypeId))
         : fail('/results', 'results must be a list of CRM objects')
       : [readObject(root, '')];
   return objects.map((tree) => ({
     format: FORMAT,
     kind: 'crm-object',
-    id: `${tree.id}@${tree.updatedAt}`,
+    id: `${tree.objectType === 'company' ? 'company:' : ''}${tree.id}@${tree.updatedAt}`,
     source: 'hubspot',
     tree,
   }));
@@ -82,6 +101,6 @@ export const reader: FormatReader<CrmObjectTree> = {
   name: FORMAT,
   family: 'crm',
   description:
-    "HubSpot CRM v3 object as read over REST ({id, properties, createdAt, updatedAt, archived}), or each of a list answer's results",
+    "HubSpot CRM v3 contact or company as read over REST ({id, properties, createdAt, updatedAt, archived, objectTypeId?}), or each of a list answer's results",
   parse: parseCrmObject,
 };

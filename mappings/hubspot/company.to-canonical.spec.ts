@@ -149,3 +149,65 @@ describe('hubspot company webhook → CustomerEvent', () => {
     ]);
   });
 });
+
+describe('hubspot company read over REST (the snapshot) → CustomerEvent', () => {
+  const read = (id: string, objectTypeId?: string): Buffer =>
+    Buffer.from(
+      JSON.stringify({
+        id,
+        ...(objectTypeId ? { objectTypeId } : {}),
+        properties: {
+          name: 'Nordwind Handel GmbH',
+          phone: '+49 40 1234567',
+          city: 'Hamburg',
+          country: 'DE',
+          domain: 'nordwind.example',
+          hs_object_id: id,
+          hs_lastmodifieddate: '2024-03-12T10:00:00.000Z',
+          createdate: '2023-01-01T00:00:00.000Z',
+        },
+        createdAt: '2023-01-01T00:00:00.000Z',
+        updatedAt: '2024-03-12T10:00:00.000Z',
+        archived: false,
+      }),
+    );
+  const mappedRead = async (bytes: Buffer): Promise<Json> => {
+    const [document] = await mapBytes('hubspot-crm-object', bytes);
+    const [record] = document!.records;
+    return { key: record!.key, ...(JSON.parse(JSON.stringify(record!.value)) as Json) };
+  };
+
+  it("gives the key and ids of the same company's webhook events, and reads its properties as they do", async () => {
+    const snapshot = await mappedRead(read('5102', '0-2'));
+    const [webhook] = await mapped(
+      'hubspot-company',
+      event({ subscriptionType: 'company.propertyChange', propertyName: 'city', propertyValue: 'Hamburg' }),
+    );
+    expect([snapshot.key, snapshot.customer.customerId, snapshot.customer.sourceIds]).toEqual([
+      webhook!.key,
+      webhook!.customer.customerId,
+      webhook!.customer.sourceIds,
+    ]);
+    expect(snapshot.key).toBe('hubspot:company:5102');
+    expect(snapshot.origin.documentId).toBe('company:5102@2024-03-12T10:00:00.000Z');
+    expect(snapshot.customer).toMatchObject({
+      partyType: 'ORGANIZATION',
+      organizationName: 'Nordwind Handel GmbH',
+      person: null,
+      emails: [],
+      phones: [{ number: '+49401234567', use: 'work' }],
+      addresses: [{ use: 'REGISTERED', city: 'Hamburg', countryCode: 'DE' }],
+      extensions: { 'hubspot.domain': 'nordwind.example' },
+    });
+    expect(snapshot.changedFields).toEqual(
+      expect.arrayContaining(['partyType', 'organizationName', 'phones[work]', 'addresses']),
+    );
+    expect(snapshot.changedFields).not.toContain('extensions.hubspot.hs_lastmodifieddate');
+    // The same object read as a contact (no objectTypeId): the contact of that number, not the company.
+    const contact = await mappedRead(read('5102'));
+    expect([contact.key, contact.customer.sourceIds]).toEqual([
+      'hubspot:5102',
+      [{ system: 'hubspot', id: '5102', idType: 'hs_object_id' }],
+    ]);
+  });
+});
