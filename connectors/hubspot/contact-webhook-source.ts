@@ -54,7 +54,7 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .optional()
       .meta({ secret: true })
       .describe(
-        'The private app\'s access token (`pat-…`) for reads over the CRM API: the initial snapshot (scope crm.objects.contacts.read; required with `snapshot.mode: initial`) and the re-read of a contact whose Sensitive Data property changed, which the webhook sends as "REDACTED" (scope crm.objects.contacts.sensitive.read too; without a token such a change is published as RESYNC_REQUESTED only). Write an environment reference (`$' +
+        'The private app\'s access token (`pat-…`) for reads over the CRM API: the initial snapshot (scope crm.objects.contacts.read, with `companies: true` crm.objects.companies.read too; required with `snapshot.mode: initial`) and the re-read of a contact whose Sensitive Data property changed, which the webhook sends as "REDACTED" (scope crm.objects.contacts.sensitive.read too; without a token such a change is published as RESYNC_REQUESTED only). Write an environment reference (`$' +
           '{env:NAME}`).',
       ),
     rereadTimeoutMs: z
@@ -76,11 +76,11 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .boolean()
       .default(false)
       .describe(
-        "Read HubSpot's company webhooks (company.creation, company.propertyChange, company.deletion, company.merge, company.restore; the app subscribed to them) as ORGANIZATION CustomerEvents, each a hubspot-company document mapped by the shipped hubspot/company.to-canonical.yaml and keyed `hubspot:company:<id>`, apart from the contact of the same id. Off: they are acknowledged and counted as skipped.",
+        "Read HubSpot's company webhooks (company.creation, company.propertyChange, company.deletion, company.merge, company.restore; the app subscribed to them) as ORGANIZATION CustomerEvents, each a hubspot-company document mapped by the shipped hubspot/company.to-canonical.yaml and keyed `hubspot:company:<id>`, apart from the contact of the same id; with `snapshot.mode: initial` the snapshot reads every company too, after the contacts (`snapshot.companyProperties`). Off: they are acknowledged and counted as skipped.",
       ),
   })
   .refine((config) => config.snapshot.mode === 'never' || config.accessToken !== undefined, {
-    message: 'the initial snapshot reads contacts over REST: give accessToken',
+    message: 'the initial snapshot reads contacts (and companies) over REST: give accessToken',
     path: ['accessToken'],
   });
 
@@ -264,6 +264,7 @@ export function createHubspotContactWebhookSource(
             accessToken,
             connector: context.name,
             dailyLimit,
+            companies,
           }),
           snapshot,
           context,
