@@ -127,12 +127,19 @@ describe('the HubSpot initial snapshot with companies: true', () => {
     await source.stop();
   });
 
-  it('reads only the companies from the position a deployment sets to add them after a finished contact snapshot', async () => {
-    // README: stop, `eai connectors offsets <name> --set` the snapshot partition at {cursor: {object: companies}}.
+  it('reads the companies alone when they are turned on after a finished contact snapshot, and nothing after that', async () => {
+    // A contact snapshot finished before companies were read (its position names no parts), then `companies: true`.
     const position = new Map<string, Json>([
       [
         SNAPSHOT_PARTITION,
-        { cursor: { object: 'companies' }, records: 3, pages: 2, startedAt: '2024-01-01T00:00:00.000Z' },
+        {
+          cursor: null,
+          records: 3,
+          pages: 2,
+          startedAt: '2024-01-01T00:00:00.000Z',
+          finishedAt: '2024-01-01T00:01:00.000Z',
+          done: true,
+        },
       ],
     ]);
     const source = await started({ companies: true, snapshot: { mode: 'initial' } }, position);
@@ -141,7 +148,19 @@ describe('the HubSpot initial snapshot with companies: true', () => {
       [companies[0], companies[1], companies[3]].map((id) => `company/${id}`),
     );
     expect(source.status?.()).toMatchObject({ snapshot: { state: 'done', records: 6 } });
+    const end = pages.at(-1)!.documents.at(-1)!.position!.offset as Json;
+    expect(end).toMatchObject({ done: true, scope: ['contacts', 'companies'] });
     await source.stop();
+    // Done with both: a later start reads nothing; contacts only, it reads nothing either.
+    for (const config of [{ companies: true }, {}]) {
+      const again = await started(
+        { ...config, snapshot: { mode: 'initial' } },
+        new Map([[SNAPSHOT_PARTITION, end]]),
+      );
+      expect((await snapshotPages(again)).flatMap((p) => p.names)).toEqual([]);
+      expect(again.status?.()).toMatchObject({ snapshot: { state: 'done', records: 6 } });
+      await again.stop();
+    }
   });
 
   it('reads no company without companies: true, nor one a position in the companies names once it is off', async () => {

@@ -152,6 +152,13 @@ export function createHubspotSnapshotPager(options: {
   });
 
   return {
+    scope: lists.map((list) => list.object),
+    // A snapshot done before read the contacts (a position without its parts: one of before companies were read);
+    // companies turned on since are read now.
+    continueAfter(readBefore) {
+      const unread = lists.find((list) => !(readBefore ?? ['contacts']).includes(list.object));
+      return unread ? { object: unread.object } : null;
+    },
     async page(cursor: Json | null, signal: AbortSignal): Promise<SnapshotPage> {
       const { list, after } = cursorOf(cursor, lists);
       // Stopped in the companies, restarted with `companies: false`: nothing more to read.

@@ -32,6 +32,17 @@ export interface SnapshotPager {
    * bounded retries), anything else when asking again cannot help (a query the org refuses, a revoked token).
    */
   page(cursor: Json | null, signal: AbortSignal): Promise<SnapshotPage>;
+  /**
+   * The parts the pager reads (HubSpot: `contacts`, `companies`), kept in the snapshot's position. A pager that now
+   * reads more than a finished snapshot did (a part its configuration added since) says with `continueAfter` where
+   * the parts not read yet begin.
+   */
+  scope?: string[];
+  /**
+   * Given the parts a finished snapshot read (`undefined`: one stored before positions kept them), the cursor where
+   * the parts it did not read begin, or null when it read every part this pager reads.
+   */
+  continueAfter?(readBefore: string[] | undefined): Json | null;
 }
 
 interface Progress {
@@ -41,6 +52,8 @@ interface Progress {
   startedAt: string;
   finishedAt?: string;
   done?: boolean;
+  /** The parts its pager read (SnapshotPager.scope). */
+  scope?: string[];
 }
 
 export type SnapshotState = 'off' | 'running' | 'waiting' | 'done' | 'failed';
@@ -62,6 +75,9 @@ function progressOf(offset: Json | undefined): Progress | undefined {
     startedAt: o.startedAt,
     ...(typeof o.finishedAt === 'string' ? { finishedAt: o.finishedAt } : {}),
     ...(o.done === true ? { done: true } : {}),
+    ...(Array.isArray(o.scope) && o.scope.every((part) => typeof part === 'string')
+      ? { scope: o.scope as string[] }
+      : {}),
   };
 }
 
@@ -71,7 +87,7 @@ function progressOf(offset: Json | undefined): Progress | undefined {
  */
 export function snapshotOffsetProblem(offset: unknown): string | undefined {
   if (progressOf(offset as Json) !== undefined) return undefined;
-  return 'is not a snapshot position ({cursor, records, pages, startedAt, finishedAt?, done?}, as GET …/offsets shows; a reset of the partition snapshots again)';
+  return 'is not a snapshot position ({cursor, records, pages, startedAt, finishedAt?, done?, scope?}, as GET …/offsets shows; a reset of the partition snapshots again)';
 }
 
 /**
@@ -221,6 +237,7 @@ export function withInitialSnapshot(
       records: committed.records + page.documents.length,
       pages: committed.pages + 1,
       startedAt: committed.startedAt,
+      ...(pager.scope ? { scope: pager.scope } : {}),
       ...(last ? { done: true, finishedAt: new Date().toISOString() } : {}),
     };
     const position = { partition: SNAPSHOT_PARTITION, offset: offsetOf(progress) };
@@ -273,8 +290,19 @@ export function withInitialSnapshot(
   return {
     async start(positions) {
       const stored = progressOf(positions.get(SNAPSHOT_PARTITION));
+      // Done before, with parts the pager now reads that it did not (a list the configuration added since).
+      const more = stored?.done && config.mode === 'initial' ? pager.continueAfter?.(stored.scope) : null;
       if (config.mode === 'never') state = 'off';
-      else if (stored?.done && config.mode === 'initial') {
+      else if (stored && more) {
+        state = 'running';
+        const { done: _done, finishedAt: _finished, ...read } = stored;
+        committed = { ...read, cursor: more };
+        loggedAt = Date.now();
+        log.info(
+          { records: stored.records, readBefore: stored.scope ?? null, reads: pager.scope ?? null },
+          'initial snapshot was done before; it reads what the connector reads since',
+        );
+      } else if (stored?.done && config.mode === 'initial') {
         state = 'done';
         committed = stored;
         log.info(
