@@ -66,14 +66,27 @@ describe('golden customers created in the systems that lack them', () => {
     // is the one the hub knows the customer by.
     expect((await hsContact(hs!.sourceId)).eai_golden_id).toBe(golden.goldenId);
     expect((await odooPartner(Number(odoo!.sourceId))).email).toBe(email);
-    // One create each (and in HubSpot the golden id written once), nothing written back into Salesforce; and no
-    // second golden record of the person.
+    // Odoo's partner was created by its ref, and given the surviving id there the same way.
+    const [partner] = await t.odoo.call<Array<{ ref: string }>>(
+      'res.partner',
+      'read',
+      [[Number(odoo!.sourceId)]],
+      {
+        fields: ['ref'],
+      },
+    );
+    expect(partner?.ref).toBe(golden.goldenId);
+    // One create each (and in HubSpot and Odoo the golden id written once), nothing written back into Salesforce;
+    // and no second golden record of the person.
     const after = await hubWrites();
     expect(after.hubspot.slice(before.hubspot.length).map((e) => [e.entityId, e.operation])).toEqual([
       [hs!.sourceId, 'create'],
       [hs!.sourceId, 'update'],
     ]);
-    expect(after.odoo.slice(before.odoo.length).map((e) => e.entityId)).toEqual([odoo!.sourceId]);
+    expect(after.odoo.slice(before.odoo.length).map((e) => [e.entityId, e.detail?.method])).toEqual([
+      [odoo!.sourceId, 'create'],
+      [odoo!.sourceId, 'write'],
+    ]);
     expect(after.salesforce.slice(before.salesforce.length)).toEqual([]);
     const goldens = await t.store.pool.query<{ n: string }>(
       `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
