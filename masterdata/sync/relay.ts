@@ -469,7 +469,8 @@ export async function startGoldenSync(options: {
           `update ${q}.sync_sent s set golden_id = m.survivor
              from unnest($1::text[], $2::text[]) as m(absorbed, survivor)
             where s.golden_id = m.absorbed
-              and not exists (select 1 from ${q}.sync_sent t where t.golden_id = m.survivor and t.system = s.system)`,
+              and not exists (select 1 from ${q}.sync_sent t where t.golden_id = m.survivor and t.system = s.system
+                                 and coalesce(t.source_id, '') = coalesce(s.source_id, ''))`,
           [absorbed.map((g) => g.golden_id), absorbed.map((g) => g.merged_into)],
         );
       const sent = (
@@ -500,36 +501,44 @@ export async function startGoldenSync(options: {
         for (const [system, settings] of pushTo) {
           // Unchanged golden values go only to the systems whose edits of them lost.
           if (!plan.event && !writeBack?.has(system)) continue;
-          const member = own.find((m) => m.system === system);
+          // Every record the system holds of the customer gets the golden values, each by its own id (a HubSpot
+          // contact and company, two Odoo partners: each written by its own mapping, as its ids say what it is),
+          // compared with what that record holds; none: a create by the golden id, when the system creates.
+          const inSystem = own.filter((m) => m.system === system);
           // Not created until the record holds what the system requires: no command and no sync_sent row, so
           // the change that completes it is the first contact and sends every value.
           const create =
-            settings.create && !member && (await canCreate(system, current.record as CustomerPartyMaster));
-          const command = planCommand({
-            topic: commandTopic(system),
-            system,
-            create,
-            current: current as GoldenRow & { record: CustomerPartyMaster },
-            plan,
-            member,
-            sent: sent.find((s) => s.golden_id === id && s.system === system),
-            lost: [...(writeBack?.get(system) ?? [])],
-          });
-          if (command) commands.push(command);
+            settings.create &&
+            inSystem.length === 0 &&
+            (await canCreate(system, current.record as CustomerPartyMaster));
+          for (const member of inSystem.length > 0 ? inSystem : [undefined]) {
+            const command = planCommand({
+              topic: commandTopic(system),
+              system,
+              create,
+              current: current as GoldenRow & { record: CustomerPartyMaster },
+              plan,
+              member,
+              sent: sent.find(
+                (s) =>
+                  s.golden_id === id && s.system === system && s.source_id === (member?.source_id ?? null),
+              ),
+              lost: [...(writeBack?.get(system) ?? [])],
+            });
+            if (command) commands.push(command);
+          }
         }
       }
       const out = [...events, ...commands.flatMap((c) => (c.event ? [c.event] : []))];
       const refused = out.length > 0 ? await send(out) : new Set<PublishInput>();
       for (const c of commands) {
         if (c.event && refused.has(c.event)) continue; // not sent: not recorded as what the system holds
+        // One row per record the command went to (migration 018), what was sent before to it kept beside.
         await client.query(
           `insert into ${q}.sync_sent (golden_id, system, source_id, fields, vals) values ($1, $2, $3, $4, $5)
-           on conflict (golden_id, system) do update set
-             fields = case when ${q}.sync_sent.source_id is distinct from excluded.source_id then excluded.fields
-                      else array(select distinct f from unnest(${q}.sync_sent.fields || excluded.fields) as f order by f) end,
-             vals = case when ${q}.sync_sent.source_id is distinct from excluded.source_id then excluded.vals
-                    else ${q}.sync_sent.vals || excluded.vals end,
-             source_id = excluded.source_id, sent_at = now()`,
+           on conflict (golden_id, system, (coalesce(source_id, ''))) do update set
+             fields = array(select distinct f from unnest(${q}.sync_sent.fields || excluded.fields) as f order by f),
+             vals = ${q}.sync_sent.vals || excluded.vals, sent_at = now()`,
           [c.goldenId, c.system, c.sourceId, c.fields, c.vals],
         );
       }

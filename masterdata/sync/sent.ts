@@ -167,9 +167,15 @@ export async function claimCreated(
   system: string,
   sourceId: string,
 ): Promise<void> {
+  // A row of that record already (migration 018 keeps one per record): it stands, and the create's goes.
+  const q = quoteSchema(schema);
   await db.query(
-    `update ${quoteSchema(schema)}.sync_sent set source_id = $3
-      where golden_id = $1 and system = $2 and source_id is null`,
+    `with taken as (select 1 from ${q}.sync_sent where golden_id = $1 and system = $2 and source_id = $3),
+          claimed as (update ${q}.sync_sent set source_id = $3
+                       where golden_id = $1 and system = $2 and source_id is null and not exists (select 1 from taken)
+                       returning 1)
+     delete from ${q}.sync_sent where golden_id = $1 and system = $2 and source_id is null
+        and exists (select 1 from taken)`,
     [created.goldenId, system, sourceId],
   );
 }
