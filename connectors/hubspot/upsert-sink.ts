@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
-import { type CompiledMapping, findMapping, writeWithFirst } from '../../mappings/index.ts';
+import { type CompiledMapping, writeWithFirst } from '../../mappings/index.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
@@ -190,7 +190,7 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
     .min(1)
     .default(COMPANY_MAPPING)
     .describe(
-      "With `companies`: the from-canonical mapping (output `hubspot-batch-upsert`) that writes companies, as `mapping:` names the contacts' (a file relative to the deployment file, else a shipped one); it is tried first, and the records it writes nothing for go to the connector's `mapping:`. Copy the shipped one to change what a company gets, keeping its `records`, which selects the organisations.",
+      "With `companies`: the from-canonical mapping (output `hubspot-batch-upsert`) that writes companies, as `mapping:` names the contacts' (a file relative to the deployment file, else a shipped one), run in the connector's `timeZone` as `mapping:` is; it is tried first, and the records it writes nothing for go to the connector's `mapping:`. Copy the shipped one to change what a company gets, keeping its `records`, which selects the organisations.",
     ),
 });
 
@@ -198,10 +198,11 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
 
 /**
  * The mapping `companyMapping` names, found as a connector's `mapping:` is (beside the deployment file, else
- * shipped), refused at start when it cannot write a company's batch body.
+ * shipped) and in the connector's mapping context (its `timeZone`: `context.sinkMapping`), refused at start when it
+ * cannot write a company's batch body.
  */
 export function companyMappingOf(ref: string, context: ConnectorContext): CompiledMapping {
-  const mapping = findMapping(ref, context.baseDir);
+  const mapping = context.sinkMapping(ref);
   if (mapping.direction !== 'from-canonical' || mapping.spec.output !== 'hubspot-batch-upsert')
     throw new ConfigError(
       `connector ${context.name}: companyMapping ${ref} ${mapping.direction === 'from-canonical' ? `writes format ${mapping.spec.output}` : `reads format ${mapping.spec.input} (a to-canonical mapping)`}: name a from-canonical mapping whose output is hubspot-batch-upsert (a copy of ${COMPANY_MAPPING})`,

@@ -1077,11 +1077,11 @@ export class ConnectorRuntime {
     try {
       const plugin = this.plugins.get(definition.type);
       if (!plugin) throw new ConfigError(`unknown connector type ${definition.type}`);
+      // Every mapping a sink runs, its connector's and those it names itself (sinkMapping): in the connector's context.
+      const sinkMapping = (ref: string) => inTimeZone(findMapping(ref, baseDir), definition.timeZone);
       // Checked again as at deployment: a definition stored by an older version may hold what this one refuses.
       const outbound =
-        plugin.kind === 'sink' && definition.mapping
-          ? inTimeZone(findMapping(definition.mapping, baseDir), definition.timeZone)
-          : undefined;
+        plugin.kind === 'sink' && definition.mapping ? sinkMapping(definition.mapping) : undefined;
       const config = pluginConfig(plugin, definition, baseDir, 'stored definition', {
         outputFormat: outbound?.spec.output,
       });
@@ -1103,6 +1103,7 @@ export class ConnectorRuntime {
         },
         outputFormat: outbound?.spec.output,
         outboundMapping: outbound,
+        sinkMapping,
         // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
         attemptFailed: (error) => {
           if (entry.host instanceof SinkHost)

@@ -203,6 +203,13 @@ export interface ConnectorContext {
    * with it among others of its own (HubSpot's company mapping first: `writeWithFirst`); undefined when none is named.
    */
   outboundMapping?: CompiledMapping;
+  /**
+   * Sinks: a mapping the sink runs beside its connector's `mapping:` (HubSpot's `companyMapping`), found as that one
+   * is (a file relative to the deployment folder, else a shipped one) and given the same mapping context (the
+   * connector's `timeZone`, over the mapping's own `options.timeZone`). Every mapping a sink runs comes from here or is
+   * `outboundMapping`, so none runs in another context than the connector's mapping.
+   */
+  sinkMapping(ref: string): CompiledMapping;
   /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */
   attemptFailed?(error: unknown): void;
 }

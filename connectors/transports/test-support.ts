@@ -124,6 +124,10 @@ export function createTestContext(name = 'test-webhook'): TestContext {
         served = handler;
       },
       toSystem: () => Promise.reject(new Error('no outbound mapping in this spec')),
+      // As the runtime finds it, beside the context's baseDir (a spec may point that elsewhere); no timeZone here.
+      sinkMapping(ref) {
+        return findMapping(ref, this.baseDir);
+      },
     },
     handler: () => {
       if (!served) throw new Error('the source has not called serveWebhook yet (call start first)');
