@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaReachable } from '../bus/probes.ts';
 import { createTransport, PLAINTEXT_SECURITY } from '../bus/transport/index.ts';
+import { RetriableError } from '../lib/errors.ts';
 import { findJava } from './java.ts';
 import { fetchJars } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
@@ -133,20 +134,60 @@ export async function startKafka(
     logFile: join(home ?? ensureDir(stackPaths.logs()), 'kafka.log'),
   });
   const brokers = `127.0.0.1:${ports.broker}`;
+  const start = kafkaStartTimeout(kafkaDataState(dataDir));
+  const logFile = join(home ?? stackPaths.logs(), 'kafka.log');
   await readyOrStopped(pid, async () => {
-    // The broker's PLAINTEXT listener, whatever EAI_KAFKA_SECURITY_PROTOCOL says of the cluster the hub uses.
-    await waitUntil('kafka', () => kafkaReachable(brokers, PLAINTEXT_SECURITY), {
-      timeoutMs: 60_000,
-      alive: () => isAlive(pid),
-    });
-    // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
-    // consumers that join in that window fail. Ready means consumer groups work.
-    await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
-      timeoutMs: 60_000,
-      alive: () => isAlive(pid),
-    });
+    try {
+      // The broker's PLAINTEXT listener, whatever EAI_KAFKA_SECURITY_PROTOCOL says of the cluster the hub uses.
+      await waitUntil('kafka', () => kafkaReachable(brokers, PLAINTEXT_SECURITY), {
+        timeoutMs: start.timeoutMs,
+        alive: () => isAlive(pid),
+      });
+      // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
+      // consumers that join in that window fail. Ready means consumer groups work.
+      await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
+        timeoutMs: start.timeoutMs,
+        alive: () => isAlive(pid),
+      });
+    } catch (error) {
+      throw new RetriableError(
+        `${error instanceof Error ? error.message : String(error)} (${start.why}; its log: ${logFile}): ` +
+          'see there why, or free the machine and run npx eai stack up again',
+        { cause: error },
+      );
+    }
   });
   return { pid, brokers };
+}
+
+/** What a broker's data folder holds: its partition folders, and whether it was stopped cleanly (`.kafka_cleanshutdown`). */
+export function kafkaDataState(dataDir: string): { partitions: number; cleanShutdown: boolean } {
+  let partitions = 0;
+  try {
+    for (const entry of readdirSync(dataDir, { withFileTypes: true }))
+      if (entry.isDirectory() && /-\d+$/.test(entry.name)) partitions++;
+  } catch {
+    // No data yet: a fresh broker.
+  }
+  return { partitions, cleanShutdown: existsSync(join(dataDir, '.kafka_cleanshutdown')) };
+}
+
+/**
+ * How long a broker may take to answer: a minute, and more with each partition folder it must load, more again when
+ * it was not stopped cleanly (it recovers each log). A development broker collects test topics over days; one killed
+ * with 5,000 partition folders was still recovering them after a minute on two busy cores, and being stopped then,
+ * began again at the next start and never came up (it took 2 min 50 s once waited for).
+ */
+export function kafkaStartTimeout(data: { partitions: number; cleanShutdown: boolean }): {
+  timeoutMs: number;
+  why: string;
+} {
+  const recovering = data.partitions > 0 && !data.cleanShutdown;
+  const timeoutMs = Math.min(60_000 + data.partitions * (recovering ? 60 : 15), 15 * 60_000);
+  const why = recovering
+    ? `${data.partitions} partition folders to recover after an unclean stop`
+    : `${data.partitions} partition folders to load`;
+  return { timeoutMs, why };
 }
 
 export async function groupCoordinatorReady(brokers: string): Promise<boolean> {
