@@ -50,7 +50,7 @@ const KINDS: Record<string, string> = {
  * zod's message, except for a field left out: zod says `Invalid input: expected string, received undefined`, which
  * reads as if something wrong had been written; it is `missing: a string is required`.
  */
-function issueMessage(issue: z.core.$ZodIssue): string {
+export function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message))
     return `missing: ${KINDS[issue.expected] ?? issue.expected} is required`;
   return issue.message;

@@ -276,6 +276,15 @@ describe('admin API over HTTP', () => {
       ]);
     });
 
+    it('says a required field left out is missing, as the connector checks say it, not as zod does (received undefined)', () => {
+      // GET /customers without ?q= answered `query.q: Invalid input: expected string, received undefined`.
+      const parsed = z.object({ q: z.string().min(2), limit: z.number().optional() }).safeParse({});
+      expect(parsed.success).toBe(false);
+      expect(detailsOf(parsed.error!, 'query')).toEqual([
+        { in: 'query', path: 'q', message: 'missing: a string is required' },
+      ]);
+    });
+
     it('names a bad query field and a bad path parameter, and coerces a good query', async () => {
       const query = await call('get', '/connectors', { token: tokens.viewer, query: 'limit=1000' });
       expect(query.status).toBe(400);

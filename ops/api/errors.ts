@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { EaiError } from '../../lib/errors.ts';
+import { issueMessage } from '../../lib/zod-problems.ts';
 
 /**
  * The one error shape of the admin API, for every status it answers with (400 to 500), declared once in the
@@ -66,7 +67,7 @@ export function detailsOf(error: z.ZodError, where: ErrorDetail['in']): ErrorDet
           path: formatPath([...issue.path, key]),
           message: 'unknown key',
         }))
-      : [{ in: where, path: formatPath(issue.path), message: issue.message }],
+      : [{ in: where, path: formatPath(issue.path), message: issueMessage(issue) }],
   );
 }
 
