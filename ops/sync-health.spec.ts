@@ -246,6 +246,10 @@ describe('systemOfConnector', () => {
     expect(systemOfConnector('logistics-despatch-sink', 'x')).toBe('logistics');
     expect(systemOfConnector('file-source', 'acme-orders')).toBe('acme-orders');
     expect(systemOfConnector('webhook-source', 'partner-hook')).toBe('partner-hook');
+    expect(systemOfConnector('file-sink', 'customer-table')).toBe('customer-table');
+    // Two HTTP sinks to two systems are two systems, not one named `http`.
+    expect(systemOfConnector('http-sink', 'wms-customers')).toBe('wms-customers');
+    expect(systemOfConnector('http-sink', 'partner-customers')).toBe('partner-customers');
   });
 });
 

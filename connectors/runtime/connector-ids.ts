@@ -58,12 +58,16 @@ export function connectorOfOwner(owner: string, group: string): string | undefin
   return owner.slice(0, slash) === group ? owner.slice(slash + 1) : undefined;
 }
 
+/** The types of connectors/generic/, which talk to whatever system their file names: none is a system itself. */
+const GENERIC_TYPES = new Set(['file-source', 'webhook-source', 'file-sink', 'http-sink']);
+
 /**
- * The system a connector talks to: the first word of its type (`salesforce-upsert-sink` → salesforce); generic types
- * (file, webhook) by the connector's name. What sync health groups connectors by, and what a source's mapping dead
+ * The system a connector talks to: the first word of its type (`salesforce-upsert-sink` → salesforce); a generic
+ * type's by the connector's name (two `http-sink`s to a WMS and a partner were one system `http` in sync health, each
+ * one's failure shown as the other's). What sync health groups connectors by, and what a source's mapping dead
  * letters name (`eai.connector.system`).
  */
 export function systemOfConnector(type: string, name: string): string {
-  const first = type.split('-')[0] ?? type;
-  return first === 'file' || first === 'webhook' ? name : first;
+  if (GENERIC_TYPES.has(type)) return name;
+  return type.split('-')[0] ?? type;
 }
