@@ -8,7 +8,7 @@ import {
   loadDeployment,
   MappingPool,
 } from '../connectors/index.ts';
-import { errorMessage, isOutage, RetriableError } from '../lib/errors.ts';
+import { ConfigError, errorMessage, isOutage, RetriableError } from '../lib/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT, setHeapGrowingPercent } from '../lib/heap-growth.ts';
 import type { Logger } from '../lib/logger.ts';
 import { withDeadline } from '../lib/retry.ts';
@@ -34,7 +34,7 @@ import {
 } from '../orchestrator/index.ts';
 import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
-import { postgresReachable } from '../store/probe.ts';
+import { maskedDatabaseUrl, postgresReachable, postgresRefusal } from '../store/probe.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { hubSecretScrubber } from './hub-secrets.ts';
@@ -243,10 +243,12 @@ async function sayingPostgresAway<T>(
   try {
     return await start();
   } catch (error) {
+    const refusal = databaseUrl ? postgresRefusal(databaseUrl, error) : undefined;
+    if (refusal) throw new ConfigError(`${role}: ${refusal}`, { cause: error });
     if (!databaseUrl || !isOutage(error) || (await postgresReachable(databaseUrl, 2000).catch(() => false)))
       throw error;
     throw new RetriableError(
-      `cannot reach PostgreSQL at ${databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}, where ${role} keeps its state (${errorMessage(error)}): is the stack up? npx eai stack up, or set DATABASE_URL`,
+      `cannot reach PostgreSQL at ${maskedDatabaseUrl(databaseUrl)}, where ${role} keeps its state (${errorMessage(error)}): is the stack up? npx eai stack up, or set DATABASE_URL`,
       { cause: error },
     );
   }

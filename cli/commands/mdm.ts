@@ -35,7 +35,7 @@ import {
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { createPool } from '../../store/pool.ts';
-import { postgresReachable } from '../../store/probe.ts';
+import { postgresProblem } from '../../store/probe.ts';
 import { connectBus } from '../endpoints.ts';
 import { printResult } from '../output.ts';
 
@@ -58,13 +58,8 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
   const { databaseUrl } = resolveEndpoints();
   if (!databaseUrl)
     throw new ConfigError('no database: set DATABASE_URL, or start the stack (npx eai stack up)');
-  const masked = databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-  const reachable = await postgresReachable(databaseUrl, 5000).catch(() => false);
-  if (!reachable) {
-    throw new ConfigError(
-      `cannot reach PostgreSQL at ${masked}: is the stack up? npx eai stack up, or set DATABASE_URL`,
-    );
-  }
+  const problem = await postgresProblem(databaseUrl, 5000);
+  if (problem) throw new ConfigError(problem);
   // A connection that breaks (PostgreSQL restarted) is dropped; unheard, it would end the command with pg's stack
   // trace instead of the next query's one-line error.
   const pool = createPool({ connectionString: databaseUrl, max: 4 }, () => undefined);
