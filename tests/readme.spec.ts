@@ -48,6 +48,23 @@ describe("README's description of the tree", () => {
 });
 
 /** docs/mappings.md imported createMappingStep from a file that had moved (`./connectors/mapping-step.ts`). */
+describe("README's CLI section", () => {
+  const cli = /## CLI\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+  it('names each exit status besides 0 and 1 that a command ends with, so a script under set -e is not surprised', () => {
+    // `eai mdm reconcile` (drift left) and `eai sync status` (degraded, failing) ended with 2 and 3 unsaid.
+    const setting = readdirSync(`${root}cli/commands`)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+      .filter((f) =>
+        /process\.exitCode = (?:[2-9]|STATUS_EXIT)/.test(readFileSync(`${root}cli/commands/${f}`, 'utf8')),
+      );
+    expect(setting.sort()).toEqual(['mdm.ts', 'stack.ts', 'sync.ts']);
+    expect(cli).toMatch(/`eai mdm load` exits 2 /);
+    expect(cli).toMatch(/`eai mdm reconcile` exits 2 /);
+    expect(cli).toMatch(/`eai sync status` exits 2 when the sync is degraded and 3 when it is failing/);
+    expect(cli).toMatch(/`eai stack status` exits 3 /);
+  });
+});
+
 describe("the docs' code examples", () => {
   const documents = [
     'README.md',
