@@ -32,6 +32,50 @@ async function unreachable(check: () => Promise<boolean>, timeoutMs: number): Pr
  */
 export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
   const { brokers, registryUrl } = resolveEndpoints();
+  await checkEndpoints(brokers, registryUrl, timeoutMs);
+  return createBus({
+    brokers,
+    registryUrl,
+    source,
+    clientId: 'eai-cli',
+    // Errors only: kafkajs's retried attempts and the bus's retries would come before the command's one-line answer.
+    logger: createLogger('bus', 'error'),
+  });
+}
+
+/**
+ * Kafka answers, asked as `connectBus` asks it every 2 s until it does or `waitMs` has gone by, then its one line:
+ * `eai up`, which started the hub against a Kafka that is not there and left kafkajs to retry for 80 s, each of its
+ * 17 attempts a JSON line before the one that said what to do. A broker restarting meanwhile gets its half minute.
+ * (The hub runs while the registry is away, its readiness DOWN saying so.)
+ */
+export async function awaitKafka(
+  brokers: string,
+  waitMs = 30_000,
+  timeoutMs = REACH_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await checkEndpoints(brokers, undefined, timeoutMs);
+    } catch (error) {
+      // A refusal (credentials, a wrong URL) does not heal by waiting.
+      if (!(error instanceof ConfigError) || !/^cannot reach /.test(error.message) || Date.now() >= deadline)
+        throw error;
+    }
+    await sleep(2000);
+  }
+}
+
+/**
+ * Kafka and the registry (when given) each answered one quick request (no retries), or a ConfigError in one line
+ * that names the endpoint and what to do.
+ */
+async function checkEndpoints(
+  brokers: string,
+  registryUrl: string | undefined,
+  timeoutMs: number,
+): Promise<void> {
   // Kafka refused this client's security setting, or the setting itself is wrong (a FieldError naming the variable):
   // said as it is, not as a stack that is down.
   let refused: KafkaSecurityError | ConfigError | undefined;
@@ -44,7 +88,9 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
         }),
       timeoutMs,
     ),
-    unreachable(() => registryReachable(registryUrl), timeoutMs),
+    registryUrl === undefined
+      ? Promise.resolve(undefined)
+      : unreachable(() => registryReachable(registryUrl), timeoutMs),
   ]);
   if (refused)
     throw refused instanceof ConfigError ? refused : new ConfigError(refused.message, { cause: refused });
@@ -58,15 +104,7 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
       `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,
     );
   }
-  if (registry) await refuseRegistry(registryUrl, registry);
-  return createBus({
-    brokers,
-    registryUrl,
-    source,
-    clientId: 'eai-cli',
-    // Errors only: kafkajs's retried attempts and the bus's retries would come before the command's one-line answer.
-    logger: createLogger('bus', 'error'),
-  });
+  if (registry && registryUrl !== undefined) await refuseRegistry(registryUrl, registry);
 }
 
 /** The schema registry alone (`eai schemas check --registry`), once it has answered as `connectBus` asks it. */

@@ -271,6 +271,32 @@ describe('eai up with a registry URL that answers but is no registry API', () =>
   });
 });
 
+describe('eai up with a Kafka that is not there', () => {
+  it('says so in one line after about half a minute (it logged 17 kafkajs retries over 80 s first)', async () => {
+    const stack = testStack();
+    const port = await freePort();
+    const kafka = `127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    const result = await runEai(['up', '--port', String(port), '--group', `eai-up-nokafka-${port}`], {
+      env: {
+        KAFKA_BROKERS: kafka,
+        SCHEMA_REGISTRY_URL: stack.registryUrl,
+        DATABASE_URL: stack.databaseUrl,
+        EAI_ADMIN_TOKEN: newToken(),
+      },
+      timeoutMs: 120_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^eai: cannot reach Kafka at ${kafka.replaceAll('.', '\\.')} \\([^\\n]*\\): is the stack up\\? npx eai stack up, or set KAFKA_BROKERS\\n$`,
+      ),
+    );
+    expect(result.stdout).toBe('');
+    expect(Date.now() - started).toBeLessThan(75_000);
+  });
+});
+
 describe('eai up --orchestrator', () => {
   it('runs the orchestrator role with --orchestrator: its endpoints, /workflows and the definitions', async () => {
     const stack = testStack();

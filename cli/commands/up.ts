@@ -17,6 +17,7 @@ import {
 } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
+import { awaitKafka } from '../endpoints.ts';
 import { checkHubHost, checkHubPort, wholeNumber } from '../options.ts';
 import { printResult } from '../output.ts';
 
@@ -164,6 +165,9 @@ export function registerUpCommand(program: Command): void {
         await checkHubHost(address.host, options.host !== undefined ? '--host' : 'EAI_OPS_HOST');
         await checkHubPort(port, 'EAI_OPS_PORT or --port');
         const stack = await stackUp((line) => log.info(line));
+        // Kafka answers, or one line says so and what to do (a Kafka not there: 80 s of kafkajs retries, each a JSON
+        // line, before the hub said so).
+        await awaitKafka(stack.brokers);
         // A registry URL that answers 404 to every schema request (Apicurio's root instead of its API) would leave
         // every source retrying its batch for good: refused here, naming the URL to set.
         const wrongRoot = await registryRootProblem(stack.registryUrl);
