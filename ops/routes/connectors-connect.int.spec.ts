@@ -175,6 +175,15 @@ describe("Kafka Connect's REST calls against the hub", () => {
     });
   });
 
+  it('answers a misspelt connector name with the one meant (it said only no connector "…")', async () => {
+    const slip = `${names.source}x`;
+    const answer = await call('PUT', '/connectors/{name}/pause', `/connectors/${slip}/pause`);
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toBe(`no connector "${slip}"; did you mean "${names.source}"?`);
+    const far = await call('GET', '/connectors/{name}/status', '/connectors/nothing-like-it/status');
+    expect(far.body.error).toBe('no connector "nothing-like-it"');
+  });
+
   it('restarts with ?onlyFailed, and sets a sink’s offsets in KIP-875’s keys', async () => {
     const skipped = await call(
       'POST',

@@ -9,6 +9,7 @@ import {
   OTHER_REASONS,
 } from '../../connectors/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { meant } from '../../lib/zod-problems.ts';
 import {
   type AdminApi,
   HttpError,
@@ -255,8 +256,10 @@ function asHttpError(error: unknown, nameInPath = false, renamed: Record<string,
   throw error;
 }
 
-function missing(name: string): never {
-  throw new HttpError(404, `no connector "${name}"`);
+/** 404 for a connector the group lacks, with the name meant when it is a slip of one it has (`sap-ordrs`). */
+function missing(name: string, names: readonly string[]): never {
+  const hint = meant(name, names);
+  throw new HttpError(404, `no connector "${name}"${hint ? `; ${hint}` : ''}`);
 }
 
 /** A status as the caller may read it, with Kafka Connect's `connector` and `tasks` beside the hub's fields. */
@@ -430,7 +433,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name);
+      if (!definition) missing(params.name, runtime.names());
       return { status: 200, body: definition };
     },
   );
@@ -494,7 +497,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
       responses: { 204: { description: 'Deleted.' }, ...notFound },
     },
     async ({ params }) => {
-      if (!(await runtime.remove(params.name))) missing(params.name);
+      if (!(await runtime.remove(params.name))) missing(params.name, runtime.names());
       return { status: 204 };
     },
   );
@@ -511,7 +514,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params, principal }) => {
       const status = await runtime.status(params.name);
-      if (!status) missing(params.name);
+      if (!status) missing(params.name, runtime.names());
       return { status: 200, body: viewed(principal, status) };
     },
   );
@@ -533,7 +536,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
         responses: { ...accepted, ...notFound },
       },
       async ({ params }) => {
-        if (!(await runtime.setTargetState(params.name, state))) missing(params.name);
+        if (!(await runtime.setTargetState(params.name, state))) missing(params.name, runtime.names());
         return { status: 202 };
       },
     );
@@ -562,9 +565,9 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params, query, principal }) => {
       const before = await runtime.status(params.name);
-      if (!before) missing(params.name);
+      if (!before) missing(params.name, runtime.names());
       const restart = !query.onlyFailed || before.state === 'FAILED';
-      if (restart && !(await runtime.restart(params.name))) missing(params.name);
+      if (restart && !(await runtime.restart(params.name))) missing(params.name, runtime.names());
       return { status: 202, body: viewed(principal, before, restart) };
     },
   );
@@ -581,7 +584,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       const offsets = await runtime.offsets(params.name);
-      if (!offsets) missing(params.name);
+      if (!offsets) missing(params.name, runtime.names());
       return { status: 200, body: { offsets: offsets.map(withConnectOffsetKeys) } };
     },
   );
@@ -608,7 +611,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     async ({ params, body }) => {
       try {
         const offsets = body.offsets.map(fromConnectOffsetKeys) as typeof body.offsets;
-        if (!(await runtime.alterOffsets(params.name, offsets))) missing(params.name);
+        if (!(await runtime.alterOffsets(params.name, offsets))) missing(params.name, runtime.names());
       } catch (error) {
         return asHttpError(error);
       }
@@ -633,7 +636,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       try {
-        if (!(await runtime.alterOffsets(params.name, null))) missing(params.name);
+        if (!(await runtime.alterOffsets(params.name, null))) missing(params.name, runtime.names());
       } catch (error) {
         return asHttpError(error);
       }
@@ -794,7 +797,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name);
+      if (!definition) missing(params.name, runtime.names());
       return { status: 200, body: connectConfig(definition) };
     },
   );
@@ -861,7 +864,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name);
+      if (!definition) missing(params.name, runtime.names());
       const tasks =
         definition.state === 'STOPPED'
           ? []
@@ -885,7 +888,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const status = await runtime.status(params.name);
-      if (!status) missing(params.name);
+      if (!status) missing(params.name, runtime.names());
       onlyTask(params.name, params.task);
       const [task] = connectStatusView(status).tasks;
       if (!task) throw new HttpError(404, `connector "${params.name}" is STOPPED: it has no task`);
@@ -907,9 +910,9 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
       },
     },
     async ({ params }) => {
-      if (!runtime.definition(params.name)) missing(params.name);
+      if (!runtime.definition(params.name)) missing(params.name, runtime.names());
       onlyTask(params.name, params.task);
-      if (!(await runtime.restart(params.name))) missing(params.name);
+      if (!(await runtime.restart(params.name))) missing(params.name, runtime.names());
       return { status: 204 };
     },
   );
@@ -934,7 +937,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const topics = connectorTopics(runtime, params.name);
-      if (!topics) missing(params.name);
+      if (!topics) missing(params.name, runtime.names());
       return { status: 200, body: { [params.name]: { topics } } };
     },
   );
@@ -950,7 +953,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
       responses: { ...accepted, ...notFound },
     },
     async ({ params }) => {
-      if (!runtime.definition(params.name)) missing(params.name);
+      if (!runtime.definition(params.name)) missing(params.name, runtime.names());
       return { status: 202 };
     },
   );
