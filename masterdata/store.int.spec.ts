@@ -383,6 +383,9 @@ describe('merge and unmerge', () => {
     const history = await store.mergeHistory();
     const undo = history.find((h) => h.kind === 'unmerge');
     expect(history.find((h) => h.id === later?.id)?.undoneBy).toBe(undo?.id);
+    // Who did each, as GET /customers/{goldenId} documents it: the unmerge was `steward-1`, not a bare name.
+    expect(merges.map((m) => m.actor)).toEqual(['steward:steward-1', 'steward:steward-1']);
+    expect(undo?.actor).toBe('unmerge:steward-1');
     await expect(store.unmerge(later?.id ?? 0, 'steward-1')).rejects.toThrow(/already undone/);
 
     // The steward's link a ~ y waits for review with what the records score, and says why it is there.

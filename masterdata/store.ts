@@ -2347,7 +2347,9 @@ export class MasterDataStore {
       const undo = (
         await client.query<{ id: string }>(
           `insert into ${q}.merge_history (kind, golden_id, absorbed, before, actor) values ('unmerge', $1, $2, '[]', $3) returning id`,
-          [current, restored, actor],
+          // `unmerge:<name>`, as the API documents the history's actors (`steward:<name>` for a steward's merge): a
+          // bare name read as if `matcher` or `rematch` had done it.
+          [current, restored, `unmerge:${actor}`],
         )
       ).rows[0];
       await client.query(`update ${q}.merge_history set undone_by = $2 where id = any($1::bigint[])`, [
