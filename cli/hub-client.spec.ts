@@ -206,7 +206,7 @@ describe('the admin token: kept out of the process list, and a warning when it w
       );
       expect(() => hubToken({ tokenFile: join(dir, 'empty') })).toThrow(/--token-file: .*empty is empty/);
       expect(() => hubToken({ tokenFile: join(dir, 'missing') })).toThrow(
-        /--token-file: cannot read .*missing \(ENOENT\)/,
+        /--token-file: cannot read .*missing: no such file \(ENOENT\)/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -13,9 +13,21 @@ export function readNamedFile(variable: string, path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FieldError(variable, `cannot read ${path} (${code ?? (error as Error).message})`);
+    const words = code ? FILE_ERRORS[code] : undefined;
+    throw new FieldError(
+      variable,
+      `cannot read ${path}${words ? `: ${words}` : ''} (${code ?? (error as Error).message})`,
+    );
   }
 }
+
+/** What a file read's commonest error codes mean, for the one line a user reads. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+};
 
 /**
  * A secret from `NAME` or from the file `NAME_FILE` names (its content, without the trailing newline); both set is
