@@ -126,7 +126,10 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
   const hloc = ptr(loc, 'ChangeEventHeader');
   const entityName = requiredString(header, 'entityName', hloc);
   if (!ENTITIES.has(entityName))
-    fail(ptr(hloc, 'entityName'), `entity ${entityName} is not supported (Account, Contact, Case)`);
+    fail(
+      ptr(hloc, 'entityName'),
+      `entity ${quotedValue(entityName)}: no mapping reads its change events (salesforce-cdc reads Account, Contact and Case)`,
+    );
   const changeType = requiredString(header, 'changeType', hloc);
   if (!CHANGE_TYPES.has(changeType)) fail(ptr(hloc, 'changeType'), `unknown changeType ${changeType}`);
   const recordIds = stringList(header, 'recordIds', hloc);

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../tests/samples.ts';
 import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import type { RefusedDocument } from '../types.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
@@ -180,11 +182,25 @@ describe('salesforce-cdc broken input', () => {
       message: /record id .?"<record_ID>".? is not a Salesforce id \(15 or 18 letters and digits/,
     },
     'broken-json-line.jsonl': /^line 2, column \d+$/,
+    // An Opportunity change beside a Contact's: refused alone, the Contact's read (below).
+    'entity-without-mapping.jsonl': {
+      location: /^\/1\/data\/payload\/ChangeEventHeader\/entityName$/,
+      message: /entity .?"Opportunity".?: no mapping reads its change events/,
+    },
     // A shipped fixture's commitUser had 19 characters: the canonical event's changedBy carried it unchecked.
     'commit-user-not-an-id.json': {
       location: /^\/payload\/ChangeEventHeader\/commitUser$/,
       message: /commitUser .?"0055g00000IntUsrAAC".? is not a Salesforce id \(15 or 18 letters and digits/,
     },
+  });
+  it('reads each event on its own: an entity no mapping reads refuses its event alone, named by its id', () => {
+    const results = reader.parseEach!(readFileSync(join(fixtures, 'broken/entity-without-mapping.jsonl')));
+    expect(results).toHaveLength(2);
+    expect(results[0]).toMatchObject({ kind: 'Contact', id: '0007dd00-0000-0000-0000-000000000004:1' });
+    expect(results[1]).toMatchObject({ id: '0007dd00-0000-0000-0000-000000000009:1' });
+    expect((results[1] as RefusedDocument).refused.location).toBe(
+      '/1/data/payload/ChangeEventHeader/entityName',
+    );
   });
   itHandlesLargeInputWithin10s(
     'reads 5 MB of events within 10 s',

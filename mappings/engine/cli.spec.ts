@@ -31,7 +31,7 @@ async function eaiMap(args: string[]) {
 }
 
 describe('eai map on broken documents', () => {
-  const alsoGood = new Set(['x12-850/message-type-856.edi']);
+  const alsoGood = new Set(['x12-850/message-type-856.edi', 'salesforce-cdc/entity-without-mapping.jsonl']);
   for (const reader of readers) {
     const dir = `formats/${reader.name}/fixtures/broken`;
     for (const file of readdirSync(dir)) {
@@ -50,11 +50,15 @@ describe('eai map on broken documents', () => {
         // A broken file that also holds a good document (an 856 set after an 850 one) maps that one.
         if (alsoGood.has(`${reader.name}/${file}`)) expect(JSON.parse(text.stdout)).toHaveLength(1);
         else expect(text.stdout).toBe('');
-        expect(text.stderr.trim().split('\n')).toHaveLength(1);
-        const [error] = (JSON.parse(json.stderr) as { errors: ErrorLine[] }).errors;
-        expect(error!.error).toMatch(/FormatError|MappingError/);
-        expect(error!.location, text.stderr).toBeTruthy();
-        expect(text.stderr).toContain(error!.location!);
+        // One line per document refused (a file of two change events that are no objects: two), each located.
+        const { errors } = JSON.parse(json.stderr) as { errors: ErrorLine[] };
+        const lines = text.stderr.trim().split('\n');
+        expect(lines).toHaveLength(errors.length);
+        errors.forEach((error, i) => {
+          expect(error.error).toMatch(/FormatError|MappingError/);
+          expect(error.location, text.stderr).toBeTruthy();
+          expect(lines[i]).toContain(error.location!);
+        });
       });
     }
   }
@@ -281,24 +285,67 @@ describe('eai map on documents that yield no canonical record', () => {
     });
   });
 
-  it("names the format's other shipped mapping that maps the document (a Salesforce Case change: case-cdc), unless --mapping named one", async () => {
+  it('a document another shipped mapping maps (a Salesforce Case change: case-cdc) is not mapped: exit 1, naming that mapping', async () => {
     const input = 'formats/salesforce-cdc/fixtures/pubsub-case-create.json';
     const text = await mapCommand({ format: 'salesforce-cdc', input });
-    expect(text.code).toBe(0);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
     expect(text.stderr).toBe(
-      `eai map: no canonical record: mappings/salesforce/cdc.to-canonical.yaml selects nothing from Case ${/Case (\S+)/.exec(text.stderr)?.[1]} (another shipped mapping maps it: eai map --mapping mappings/salesforce/case-cdc.to-canonical.yaml ${input})\n`,
+      `mappings/salesforce/cdc.to-canonical.yaml makes no record of Case ${/Case ([^\s;]+)/.exec(text.stderr)?.[1]}; another shipped mapping maps it: eai map --mapping mappings/salesforce/case-cdc.to-canonical.yaml ${input}\n`,
     );
     const named = await mapCommand({
       format: 'salesforce-cdc',
       input,
       mapping: 'mappings/salesforce/case-cdc.to-canonical.yaml',
     });
+    expect(named.code).toBe(0);
     expect(JSON.parse(named.stdout)).toHaveLength(1);
     const epcis = await mapCommand({
       format: 'epcis-2',
       input: 'formats/epcis-2/fixtures/aggregation-event-sscc.json',
     });
     expect(epcis.stderr).toContain('(read with --tree what it holds)');
+  });
+
+  it('maps the events of a change-event file its mapping reads and names each other one: exit 1', async () => {
+    // An Opportunity change beside a Contact's (its reader refuses it alone), an Account's beside a Case's (the
+    // customer mapping makes no record of the Case): the other events' records come out.
+    const opportunity = await mapCommand({
+      format: 'salesforce-cdc',
+      input: 'formats/salesforce-cdc/fixtures/broken/entity-without-mapping.jsonl',
+    });
+    expect(opportunity.code).toBe(1);
+    expect(JSON.parse(opportunity.stdout)).toMatchObject([{ key: 'salesforce:003RM000004aBcDYAU' }]);
+    expect(opportunity.stderr).toMatch(
+      /^document 2 of 2 \(0007dd00-0000-0000-0000-000000000009:1\): salesforce-cdc: \/1\/data\/payload\/ChangeEventHeader\/entityName: entity .?"Opportunity".?: no mapping reads its change events/,
+    );
+    const input = 'formats/salesforce-cdc/fixtures/account-and-case-events.json';
+    const text = await mapCommand({ format: 'salesforce-cdc', input });
+    expect(text.code).toBe(1);
+    expect(JSON.parse(text.stdout)).toMatchObject([{ schema: 'eai.canonical.CustomerEvent' }]);
+    expect(text.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^document 2 of 2 \(\S+\): mappings\/salesforce\/cdc\.to-canonical\.yaml makes no record of Case \S+; another shipped mapping maps it: eai map --mapping mappings\/salesforce\/case-cdc\.to-canonical\.yaml /,
+      ),
+    ]);
+    const json = await mapCommand({ format: 'salesforce-cdc', input, json: true });
+    expect(JSON.parse(json.stderr)).toMatchObject({
+      errors: [{ error: 'NotMapped', document: 2 }],
+      documents: [
+        { document: 1, kind: 'Account', ok: true, records: 1 },
+        { document: 2, kind: 'Case', ok: false, records: 0, error: { error: 'NotMapped' } },
+      ],
+    });
+    // The Case mapping named: the Case's record, and the Account's change named as the other mapping's.
+    const cases = await mapCommand({
+      format: 'salesforce-cdc',
+      input,
+      mapping: 'mappings/salesforce/case-cdc.to-canonical.yaml',
+    });
+    expect(JSON.parse(cases.stdout)).toMatchObject([{ schema: 'eai.canonical.CaseEvent' }]);
+    expect(cases.stderr).toMatch(
+      /makes no record of Account .*--mapping mappings\/salesforce\/cdc\.to-canonical\.yaml/,
+    );
   });
 
   it('gives no such note when records come out (an EPCIS TransactionEvent of a shipment)', async () => {

@@ -8,18 +8,21 @@ import {
   withNotUtf8Advice,
   writers,
 } from '../../formats/index.ts';
-import { ConfigError, EaiError } from '../../lib/errors.ts';
+import { ConfigError, EaiError, NonRetriableError } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
 import {
+  type CompiledMapping,
   type FailedDocument,
   findMapping,
   inboundMapping,
   inTimeZone,
   isFailed,
+  isRecordFailure,
   loadMappings,
   type MappedDocument,
   mapEach,
+  mapRecordsEagerly,
   namedInboundMappings,
   outboundMappingsInTurn,
   type UsageReport,
@@ -69,46 +72,81 @@ function withEncodingAdvice(error: unknown, format: string, encoding: string | u
 }
 
 /**
- * An input of several documents where some failed: the records of the others on stdout, one line per failed document
- * on stderr (`document 2 of 3 (id): …`; a lone document's line as it is), exit 1. A document of several records
- * (`records:`, a CSV's rows) where some did not map has its other records on stdout and a line per failed record
- * (`record 3 of 5: …`, `document 1 of 2 (id), record 3 of 5: …`). `--json`: the errors, each with its document's
- * number and id (and its record's), and one object per document with `ok` (and `failedRecords`).
+ * An input of documents where some were not mapped: the records of the others on stdout, one line per document (or
+ * part of one) that was not on stderr (`document 2 of 3 (id): …`; a lone document's line as it is), exit 1. A document
+ * of several records (`records:`, a CSV's rows) where some did not map has its other records on stdout and a line
+ * per failed record (`record 3 of 5: …`, `document 1 of 2 (id), record 3 of 5: …`); a document whose events its
+ * reader set apart (a webhook batch's other objects) a line per event. `--json`: the errors, each with its
+ * document's number and id (and its record's), and one object per document with `ok` (and `failedRecords`,
+ * `unmappedEvents`).
  */
 interface DocumentLine {
   document: number;
   id?: string;
+  kind?: string;
   ok: boolean;
   records?: number;
   failedRecords?: number;
+  unmappedEvents?: number;
   error?: ErrorLine;
 }
 
-function documentFailures(results: Array<MappedDocument | FailedDocument>, json: boolean): CommandOutput {
-  const lines = results.map((r, i): DocumentLine => {
+/** A document, or one event of it, that was read but that no record came of: what `eai map` reports as not mapped. */
+export class NotMappedError extends NonRetriableError {
+  readonly location: string | undefined;
+  constructor(message: string, location?: string) {
+    super(message);
+    this.location = location;
+  }
+}
+
+function notMappedLine(error: NotMappedError): ErrorLine {
+  return {
+    error: 'NotMapped',
+    ...(error.location !== undefined ? { location: error.location } : {}),
+    message: error.message,
+  };
+}
+
+interface Outcome {
+  result: MappedDocument | FailedDocument;
+  /** The document read, no record of it (or of some of its events) made: why, one error each. */
+  unmapped: NotMappedError[];
+}
+
+function documentFailures(outcomes: Outcome[], json: boolean): CommandOutput {
+  const lines = outcomes.map(({ result: r, unmapped }, i): DocumentLine => {
     if (isFailed(r))
       return { document: i + 1, ...(r.id ? { id: r.id } : {}), ok: false, error: problemLine(r.error) };
     const failedRecords = r.failed?.length ?? 0;
+    const wholeUnmapped = r.records.length === 0 && unmapped.length === 1 && !unmapped[0]!.location;
     return {
       document: i + 1,
       id: r.document.id,
-      ok: failedRecords === 0,
+      kind: r.document.kind,
+      ok: failedRecords === 0 && unmapped.length === 0,
       records: r.records.length,
       ...(failedRecords ? { failedRecords } : {}),
+      ...(wholeUnmapped
+        ? { error: notMappedLine(unmapped[0]!) }
+        : unmapped.length > 0
+          ? { unmappedEvents: unmapped.length }
+          : {}),
     };
   });
-  const failed = results.flatMap(
-    (r, i): Array<ErrorLine & { document: number; id?: string; of?: number }> => {
+  const failed = outcomes.flatMap(
+    ({ result: r, unmapped }, i): Array<ErrorLine & { document: number; id?: string; of?: number }> => {
       const line = lines[i]!;
-      if (line.error) return [{ ...line.error, document: line.document, id: line.id }];
-      if (isFailed(r) || !r.failed) return [];
-      return r.failed.map((f) => ({
+      if (isFailed(r)) return [{ ...line.error!, document: line.document, id: line.id }];
+      const records = (r.failed ?? []).map((f) => ({
         ...problemLine(f.error),
         record: f.record,
         document: line.document,
         id: line.id,
         of: r.total,
       }));
+      const events = unmapped.map((u) => ({ ...notMappedLine(u), document: line.document, id: line.id }));
+      return [...records, ...events];
     },
   );
   const stderr = json
@@ -117,16 +155,16 @@ function documentFailures(results: Array<MappedDocument | FailedDocument>, json:
         .map((f) => {
           const record = f.record === undefined ? '' : `record ${f.record} of ${f.of}`;
           const document =
-            results.length === 1
+            outcomes.length === 1
               ? ''
-              : `document ${f.document} of ${results.length}${f.id ? ` (${f.id})` : ''}`;
+              : `document ${f.document} of ${outcomes.length}${f.id ? ` (${f.id})` : ''}`;
           const where = [document, record].filter(Boolean).join(', ');
           return where ? `${where}: ${oneLine(f.message)}` : oneLine(f.message);
         })
         .join('\n');
-  const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
+  const mapped = outcomes.map((o) => o.result).filter((r): r is MappedDocument => !isFailed(r));
   const records = mapped.flatMap((m) => m.records);
-  const stdout = mapped.length > 0 ? `${JSON.stringify(records, null, json ? undefined : 2)}\n` : '';
+  const stdout = records.length > 0 ? `${JSON.stringify(records, null, json ? undefined : 2)}\n` : '';
   return { code: 1, stdout, stderr: `${stderr}\n` };
 }
 
@@ -148,28 +186,13 @@ export function readInput(path: string): Buffer {
  * milestone), but `eai map` never prints `[]` without saying so: one note on stderr naming the documents read and the
  * mapping that selected nothing from them; the exit status stays 0.
  */
-function noRecordsNote(
-  mappingFile: string,
-  mapped: MappedDocument[],
-  input: string,
-  json: boolean,
-  others: string[] = [],
-): string {
+function noRecordsNote(mappingFile: string, mapped: MappedDocument[], input: string, json: boolean): string {
   const documents = mapped.map((m) => `${m.document.kind} ${m.document.id}`);
-  const named = others.map((file) => `eai map --mapping ${file} ${input}`).join(', or ');
   const message =
     mapped.length === 0
       ? `${input} holds no document: no canonical record`
-      : `no canonical record: ${mappingFile} selects nothing from ${documents.join(', ')} (${named ? `another shipped mapping maps it: ${named}` : 'read with --tree what it holds'})`;
+      : `no canonical record: ${mappingFile} selects nothing from ${documents.join(', ')} (read with --tree what it holds)`;
   return `${json ? JSON.stringify({ warnings: [{ warning: 'NoCanonicalRecord', location: input, message }] }) : `eai map: ${message}`}\n`;
-}
-
-/** Notes for stderr: each its line, or with --json one line holding all their warnings. */
-function joinNotes(json: boolean, notes: string[]): string {
-  const present = notes.filter((note) => note !== '');
-  if (!json || present.length < 2) return present.join('');
-  const warnings = present.flatMap((note) => (JSON.parse(note) as { warnings: unknown[] }).warnings);
-  return `${JSON.stringify({ warnings })}\n`;
 }
 
 /** The format that reads an object's webhook events, by the object a subscription type names (`company.creation`). */
@@ -180,40 +203,90 @@ const WEBHOOK_OBJECT_FORMATS: Record<string, string> = {
 
 /**
  * Events a webhook batch's reader set apart (`otherEvents`: HubSpot posts every subscription of an app to one URL, so
- * a contact batch holds a company's events too, which the contact mapping never sees): one note names them and the
- * format that maps them, so an event left out shows, whether or not the batch's other events gave records.
+ * a contact batch holds a company's events too, which the contact mapping never sees): not mapped, each named with
+ * its place and the format that maps it, whether or not the batch's other events gave records.
  */
-function setApartNote(mapped: MappedDocument[], format: string, json: boolean): string {
-  const events = mapped.flatMap((m) => {
-    const other = (m.document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
-    return Array.isArray(other) ? (other as Array<{ $loc: string; subscriptionType: string }>) : [];
+function setApartEvents(document: MappedDocument['document'], format: string): NotMappedError[] {
+  const other = (document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
+  if (!Array.isArray(other)) return [];
+  return (other as Array<{ $loc: string; subscriptionType: string; objectId?: string }>).map((e) => {
+    const object = e.subscriptionType.split('.')[0] ?? '';
+    const reader = WEBHOOK_OBJECT_FORMATS[object];
+    const maps = reader && reader !== format ? `; eai map --format ${reader} maps a ${object}'s` : '';
+    const where = e.$loc || '/';
+    return new NotMappedError(
+      `${format}: ${where}: ${e.subscriptionType} event${e.objectId ? ` of object ${e.objectId}` : ''} is no ${format} event: no ${format} mapping reads it${maps}`,
+      where,
+    );
   });
-  if (events.length === 0) return '';
-  const readers = [
-    ...new Set(events.map((e) => WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''])),
-  ].filter((reader): reader is string => reader !== undefined && reader !== format);
-  const listed = events
-    .slice(0, 5)
-    .map((e) => `${e.subscriptionType} at ${e.$loc || '/'}`)
-    .join(', ');
-  const message = `${events.length} event${events.length === 1 ? ' of the batch is no' : 's of the batch are no'} ${format} event${events.length === 1 ? '' : 's'} and went unmapped: ${listed}${events.length > 5 ? ', …' : ''}${readers.length > 0 ? `; eai map --format ${readers.join(' or --format ')} maps a ${readers.map((r) => r.replace('hubspot-', '')).join(' or ')}'s` : ''}`;
-  if (!json) return `eai map: ${message}\n`;
-  const located = events.map((e) => ({ location: e.$loc, subscriptionType: e.subscriptionType }));
-  return `${JSON.stringify({ warnings: [{ warning: 'EventsSetApart', count: events.length, message, events: located }] })}\n`;
 }
 
 /**
- * The format's shipped mappings that are used only by name (Salesforce's Case changes beside its customer changes)
- * and map the document to records: what the note on a document the default mapping selects nothing from names.
+ * What of each document was not mapped, in an input of several documents (or a batch of events): a document no record
+ * came of while the input's others gave records, or that another shipped mapping of the format maps (a Salesforce
+ * Case change beside Account changes: case-cdc), and the events a batch's reader set apart. A lone document (or
+ * every one) no shipped mapping makes a record of is a valid document that yields none (noRecordsNote), not this.
  */
-async function mappingsThatMap(format: string, bytes: Buffer): Promise<string[]> {
-  const found: string[] = [];
-  for (const mapping of namedInboundMappings(format)) {
-    const results = await mapEach(format, bytes, { mapping }).catch(() => []);
-    if (results.some((r) => !isFailed(r) && !r.failed && r.records.length > 0))
-      found.push(shownPath(mapping.file));
+async function unmappedOf(
+  results: Array<MappedDocument | FailedDocument>,
+  options: { format: string; input: string; mapping: CompiledMapping },
+): Promise<Outcome[]> {
+  const anyRecords = results.some((r) => !isFailed(r) && r.records.length > 0);
+  const others = shippedInboundMappings(options.format).filter((m) => m.file !== options.mapping.file);
+  const outcomes: Outcome[] = [];
+  for (const result of results) {
+    if (isFailed(result)) {
+      outcomes.push({ result, unmapped: [] });
+      continue;
+    }
+    const unmapped = setApartEvents(result.document, options.format);
+    if (result.records.length === 0 && !result.failed && unmapped.length === 0) {
+      const { kind, id } = result.document;
+      const by = await firstThatMaps(others, result.document);
+      const selects = `${shownPath(options.mapping.file)} makes no record of ${kind} ${id}`;
+      if (by)
+        unmapped.push(
+          new NotMappedError(
+            `${selects}; another shipped mapping maps it: eai map --mapping ${shownPath(by.file)} ${options.input}`,
+          ),
+        );
+      else if (anyRecords && results.length > 1)
+        unmapped.push(
+          new NotMappedError(
+            `${selects}, and no other shipped mapping of ${options.format} reads it (read with --tree what it holds)`,
+          ),
+        );
+    }
+    outcomes.push({ result, unmapped });
   }
-  return found;
+  return outcomes;
+}
+
+/** The format's shipped to-canonical mappings: its default (when it has one), then those read only by name. */
+function shippedInboundMappings(format: string): CompiledMapping[] {
+  let standard: CompiledMapping[] = [];
+  try {
+    standard = [inboundMapping(format)];
+  } catch {
+    // a format read only by named mappings (a table)
+  }
+  return [...standard, ...namedInboundMappings(format)];
+}
+
+/** The first of `mappings` that makes a record of `document`, if any. */
+async function firstThatMaps(
+  mappings: CompiledMapping[],
+  document: MappedDocument['document'],
+): Promise<CompiledMapping | undefined> {
+  for (const mapping of mappings) {
+    try {
+      const outcomes = await mapRecordsEagerly(mapping, document);
+      if (outcomes.some((o) => !isRecordFailure(o))) return mapping;
+    } catch {
+      // that mapping cannot map it either
+    }
+  }
+  return undefined;
 }
 
 /** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
@@ -319,16 +392,19 @@ export async function mapCommand(options: {
     }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
     const results = await mapEach(options.format, bytes, { mapping, usage });
-    if (results.some((r) => isFailed(r) || r.failed)) return documentFailures(results, json);
+    const outcomes = await unmappedOf(results, {
+      format: options.format,
+      input: options.input,
+      mapping,
+    });
+    if (outcomes.some(({ result: r, unmapped }) => isFailed(r) || r.failed || unmapped.length > 0))
+      return documentFailures(outcomes, json);
     const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
     const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';
-    const setApart = setApartNote(mapped, options.format, json);
-    if (records.length > 0) return { code: 0, stdout, stderr: joinNotes(json, [setApart, usageNote]) };
-    const others = options.mapping ? [] : await mappingsThatMap(options.format, bytes);
-    const noRecords = noRecordsNote(mapping.file, mapped, options.input, json, others);
-    return { code: 0, stdout, stderr: joinNotes(json, [setApart, noRecords]) };
+    if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
+    return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
     return failure(
       options.toSystem ? error : withEncodingAdvice(error, options.format, options.encoding),

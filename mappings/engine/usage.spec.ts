@@ -219,32 +219,35 @@ describe('UsageTracker: input values no expression read', () => {
     });
   }
 
-  it("names a webhook batch's events its reader set apart, and the format that maps them, records or none", async () => {
+  it("names each of a webhook batch's events its reader set apart, and the format that maps them, records or none: exit 1", async () => {
     // A contact's association change (no record) beside a company's creation: `[]` alone hid the company.
     const input = 'formats/hubspot-contact/fixtures/association-beside-company-creation.json';
     const text = await mapCommand({ format: 'hubspot-contact', input });
-    expect(text.code).toBe(0);
-    expect(text.stdout).toBe('[]\n');
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
     expect(text.stderr).toMatch(
-      /^eai map: 1 event of the batch is no hubspot-contact event and went unmapped: company\.creation at \/1; eai map --format hubspot-company maps a company's\n/,
+      /^hubspot-contact: \/1: company\.creation event of object \d+ is no hubspot-contact event: no hubspot-contact mapping reads it; eai map --format hubspot-company maps a company's\n$/,
     );
     const mixed = await mapCommand({
       format: 'hubspot-contact',
       input: 'formats/hubspot-contact/fixtures/mixed-subscriptions.json',
       json: true,
     });
-    // One JSON line on stderr holding every warning.
+    expect(mixed.code).toBe(1);
+    expect(JSON.parse(mixed.stdout).length).toBeGreaterThan(0);
+    // One JSON line on stderr: an error per event set apart, the batch not ok.
     expect(mixed.stderr.trimEnd().split('\n')).toHaveLength(1);
-    const { warnings } = JSON.parse(mixed.stderr) as { warnings: Array<Record<string, unknown>> };
-    expect(warnings[0]).toMatchObject({
-      warning: 'EventsSetApart',
-      count: 2,
-      events: [
-        { location: '/0', subscriptionType: 'company.deletion' },
-        { location: '/3', subscriptionType: 'deal.propertyChange' },
-      ],
-    });
-    expect(warnings.map((w) => w.warning)).toContain('UnmappedInput');
+    const { errors, documents } = JSON.parse(mixed.stderr) as {
+      errors: Array<Record<string, unknown>>;
+      documents: Array<Record<string, unknown>>;
+    };
+    expect(errors).toMatchObject([
+      { error: 'NotMapped', location: '/0', document: 1 },
+      { error: 'NotMapped', location: '/3', document: 1 },
+    ]);
+    expect(errors[0]!.message).toMatch(/company\.deletion event/);
+    expect(errors[1]!.message).toMatch(/deal\.propertyChange event/);
+    expect(documents).toMatchObject([{ document: 1, ok: false, unmappedEvents: 2 }]);
   });
 
   it("names an unused field of a JSON document's root by its name alone, not after an empty location", async () => {
