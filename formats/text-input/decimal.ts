@@ -31,3 +31,35 @@ export function decimalFitsCanonical(value: string): boolean {
     fraction - zerosAtEnd <= CANONICAL_DECIMAL.scale
   );
 }
+
+/** A decimal with a base-10 exponent (`1E2`, `-2.5E-3`, `1.5e+4`); at most four exponent digits. */
+const EXPONENT_FORM = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d{1,4})$/;
+
+/**
+ * A decimal written with a base-10 exponent as the plain decimal it stands for (`1E2` → `100`, `-2.5E-3` →
+ * `-0.0025`), by moving its point in the digits (never through a float); undefined for text of another form or an
+ * exponent of more than four digits (a number no canonical decimal holds).
+ */
+export function withoutExponent(value: string): string | undefined {
+  const m = EXPONENT_FORM.exec(value);
+  const intDigits = m?.[2] ?? '';
+  const digits = `${intDigits}${m?.[3] ?? ''}`;
+  if (!m || digits === '') return undefined;
+  const point = intDigits.length + Number(m[4]);
+  let whole: string;
+  let fraction: string;
+  if (point <= 0) {
+    whole = '0';
+    fraction = `${'0'.repeat(-point)}${digits}`;
+  } else if (point >= digits.length) {
+    whole = `${digits}${'0'.repeat(point - digits.length)}`;
+    fraction = '';
+  } else {
+    whole = digits.slice(0, point);
+    fraction = digits.slice(point);
+  }
+  whole = whole.replace(/^0+(?=\d)/, '');
+  fraction = fraction.replace(/0+$/, '');
+  const body = fraction ? `${whole}.${fraction}` : whole;
+  return m[1] === '-' && /[1-9]/.test(body) ? `-${body}` : body;
+}

@@ -159,6 +159,31 @@ describe('x12-850 fixtures', () => {
   });
 });
 
+describe('x12-850 decimal numbers (R)', () => {
+  it('r-exponent-quantities-prices: an R value with a base-10 exponent is read as sent; the CTT02 hash total checks its value', () => {
+    // X12.6 section 3.5.1: "A base 10 exponential may be appended to the end of a decimal number". 4.8E1 + 12 +
+    // 25E-1 = 62.5 = CTT02's 6.25E1; before, each was refused as not numeric.
+    const [doc] = fixture('r-exponent-quantities-prices.edi');
+    const lines = doc!.tree.lines;
+    expect(lines.map((l) => [l.quantity, l.unitPrice])).toEqual([
+      ['4.8E1', '325E-2'],
+      ['12', '27.50'],
+      ['25E-1', '.14E2'],
+    ]);
+    expect(doc!.tree.summary).toMatchObject({ lineCount: '3', hashTotal: '6.25E1' });
+  });
+
+  it('refuses an exponent whose value no canonical decimal holds, naming segment, element and value', () => {
+    const text = readFileSync(join(fixtures, 'r-exponent-quantities-prices.edi'), 'utf8').replace(
+      '4.8E1',
+      '1E40',
+    );
+    expect(() => reader.parse(Buffer.from(text))).toThrow(
+      /PO1 \(segment \d+, line \d+\), element PO102: PO102 1E40 has more digits than an exact decimal keeps/,
+    );
+  });
+});
+
 describe('x12-850 stated totals and routing', () => {
   it('amt-ctt-td5-routing: header and CTT-loop AMTs, CTT totals, header and line TD5', () => {
     const [doc] = fixture('amt-ctt-td5-routing.edi');
@@ -209,6 +234,9 @@ describe('x12-850 broken fixtures', () => {
     'wrong-separators.edi': /wrong separators/,
     'missing-beg.edi': /missing mandatory segment BEG/,
     'non-numeric-quantity.edi': /PO102 must be numeric, found .?"TEN"/,
+    // X12.6: "the plus sign (+) shall not be transmitted"; the line says what the sender writes instead.
+    'plus-sign-quantity.edi':
+      /element PO102: PO102 .?"\+12".? has a plus sign, which X12 numbers do not carry \(a number without a sign is positive\): the sender writes .?"12"/,
     'unknown-currency.edi': /"USX".? is not an ISO 4217 currency code/,
     'invalid-utf8.edi': /byte 275: invalid UTF-8/,
     'se-count-mismatch.edi': /SE01 says "22" but there are 23 segments/,

@@ -1,9 +1,9 @@
 import { quotedValue } from '../../lib/errors.ts';
-import { decimalFitsCanonical } from '../text-input/decimal.ts';
+import { decimalFitsCanonical, withoutExponent } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from './iso4217.ts';
 import { components, element, elementName, segmentLocation, type X12Segment } from './segment.ts';
-import { ediDateProblem, ediTimeProblem, isDecimal, isInteger, widenTwoDigitYear } from './values.ts';
+import { ediDateProblem, ediTimeProblem, isInteger, isX12Decimal, widenTwoDigitYear } from './values.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
 
@@ -53,33 +53,51 @@ export class X12Checks {
     throw new FormatError(this.format, location, message);
   }
 
-  /** Numeric (R) element: an absent optional element passes; text such as `TEN` or `5 EA` does not. */
+  /**
+   * Decimal (R) element: an absent optional element passes; text such as `TEN` or `5 EA` does not, nor a plus sign
+   * (X12 sends none); a base-10 exponent (`1E2`) is X12's and stays as sent, the mapping's `$decimal` reading it as
+   * the plain decimal it stands for, which must fit a canonical decimal.
+   */
   decimal(segment: X12Segment, n: number, required = false): void {
     const value = element(segment, n);
     if (value === '' && !required) return;
-    if (!isDecimal(value) || value.includes(',')) {
+    const name = elementName(segment, n);
+    this.noPlusSign(segment, n, value);
+    if (!isX12Decimal(value)) {
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} must be numeric, found ${quotedValue(value)}`,
+        `${name} must be numeric, found ${quotedValue(value)} (X12 R: digits with an optional point, a leading minus for a negative, an optional exponent as in 1E2)`,
       );
     }
-    if (!decimalFitsCanonical(value)) {
+    const plain = value.includes('E') ? withoutExponent(value) : value;
+    if (plain === undefined || !decimalFitsCanonical(plain)) {
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} ${value} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
+        `${name} ${value} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
       );
     }
   }
 
+  /** Numeric (N0, Nn with implied decimals) element: digits with an optional leading minus. */
   integer(segment: X12Segment, n: number, required = false): void {
     const value = element(segment, n);
     if (value === '' && !required) return;
+    this.noPlusSign(segment, n, value);
     if (!isInteger(value)) {
       this.fail(
         elementLocation(segment, n),
         `${elementName(segment, n)} must be a whole number, found ${quotedValue(value)}`,
       );
     }
+  }
+
+  /** X12.6: "absence of a sign indicates a positive value; the plus sign (+) shall not be transmitted". */
+  private noPlusSign(segment: X12Segment, n: number, value: string): void {
+    if (!value.startsWith('+')) return;
+    this.fail(
+      elementLocation(segment, n),
+      `${elementName(segment, n)} ${quotedValue(value)} has a plus sign, which X12 numbers do not carry (a number without a sign is positive): the sender writes ${quotedValue(value.slice(1))}`,
+    );
   }
 
   currency(segment: X12Segment, n: number): void {

@@ -1,5 +1,6 @@
 import { quotedValue } from '../../lib/errors.ts';
 import { calendarProblem } from '../text-input/calendar.ts';
+import { withoutExponent } from '../text-input/decimal.ts';
 
 /** Value checks shared by the EDI readers. Values stay strings; these only say whether a string is well-formed. */
 
@@ -15,13 +16,25 @@ export function isInteger(value: string): boolean {
   return INTEGER.test(value);
 }
 
+/**
+ * X12's decimal (R, X12.6 section 3.5.1 "Data Element Types"): an optional leading minus (no plus: "the plus sign
+ * shall not be transmitted"), digits with an optional decimal point, and optionally a base-10 exponent appended: `E`,
+ * an optional minus, digits (`1E2` is 100, `-2.5E-3` is -0.0025). No triad separators, no decimal comma.
+ */
+const X12_DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:E-?\d+)?$/;
+
+export function isX12Decimal(value: string): boolean {
+  return X12_DECIMAL.test(value);
+}
+
 interface ScaledDecimal {
   units: bigint;
   scale: number;
 }
 
 function toScaled(value: string): ScaledDecimal {
-  const normalized = value.replace(',', '.');
+  // An X12 R value with an exponent (`1E2`) stands for its plain decimal (`100`).
+  const normalized = (withoutExponent(value) ?? value).replace(',', '.');
   const negative = normalized.startsWith('-');
   const [whole = '', fraction = ''] = (negative ? normalized.slice(1) : normalized).split('.');
   const units = BigInt(`${whole || '0'}${fraction}`) * (negative ? -1n : 1n);
@@ -32,7 +45,7 @@ function rescale(value: ScaledDecimal, scale: number): bigint {
   return value.units * 10n ** BigInt(scale - value.scale);
 }
 
-/** Exact decimal sum of well-formed decimal strings (hash totals must not drift like floats). */
+/** Exact decimal sum of well-formed decimal strings (an X12 R's exponent form too) (hash totals must not drift like floats). */
 export function sumDecimals(values: readonly string[]): string {
   let total: ScaledDecimal = { units: 0n, scale: 0 };
   for (const value of values) {

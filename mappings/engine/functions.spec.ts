@@ -26,6 +26,20 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(() => decimal('+')).toThrow(/not a number/);
   });
 
+  it('reads a base-10 exponent (an X12 R value, 1E2) as the plain decimal it stands for, exactly', () => {
+    expect(decimal('1E2')).toBe('100');
+    expect(decimal('4.8E1')).toBe('48');
+    expect(decimal('325E-2')).toBe('3.25');
+    expect(decimal('-2.5E-3')).toBe('-0.0025');
+    expect(decimal('.14E2')).toBe('14');
+    expect(decimal('0E5')).toBe('0');
+    expect(decimal('1.5e+4')).toBe('15000');
+    expect(decimal('123456789012345678E-6')).toBe('123456789012.345678');
+    expect(() => decimal('1E')).toThrow(/not a number/);
+    expect(() => decimal('E2')).toThrow(/not a number/);
+    expect(() => decimal('1E99999')).toThrow(/not a number/);
+  });
+
   it('reads plain digits (the common case, read without regular expressions) to the same normal form', () => {
     for (const [text, normal] of [
       ['34.90', '34.9'],
@@ -259,7 +273,9 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(decimal('3-')).toBe('-3');
     expect(decimal('-0.0')).toBe('0');
     expect(() => decimal('+3-')).toThrow(/"\+3-".? is not a number/);
-    expect(() => decimal('1e3')).toThrow(/not a number/);
+    // An exponent is a number's (X12 R, EDIFACT syntax 4, JSON): read exactly; see the exponent test above.
+    expect(decimal('1e3')).toBe('1000');
+    expect(() => decimal('1e3-')).toThrow(/not a number/);
     expect(() => decimal('x')).toThrow(/not a number/);
     expect(() => decimal('-')).toThrow(/not a number/);
   });

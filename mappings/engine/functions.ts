@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
-import { CANONICAL_DECIMAL } from '../../formats/text-input/decimal.ts';
+import { CANONICAL_DECIMAL, withoutExponent } from '../../formats/text-input/decimal.ts';
 import { decodeHtmlReferences } from '../../formats/text-input/html-text.ts';
 import { quotedValue } from '../../lib/errors.ts';
 import { isoTimestamp } from '../../lib/iso-time.ts';
@@ -16,7 +16,7 @@ export class MappingFunctionError extends Error {}
 
 const DECIMAL_INPUT = /^([+-])?(\d*)(?:\.(\d*))?([+-])?$/;
 
-/** A number as documents write it (`8.000`, `2.500-` with SAP's trailing sign, `+12`, ` 7 `) as an exact decimal string. */
+/** A number as documents write it (`8.000`, `2.500-` with SAP's trailing sign, `+12`, ` 7 `, `1E2`) as an exact decimal string. */
 export function decimal(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') {
@@ -34,6 +34,9 @@ export function decimal(value: unknown): string | undefined {
   const simple = simpleDecimal(text);
   if (simple !== undefined) return simple;
   const match = DECIMAL_INPUT.exec(text);
+  // A base-10 exponent, as X12's decimals (R) may carry one (`1E2`): the plain decimal it stands for.
+  const expanded = match ? undefined : withoutExponent(text);
+  if (expanded !== undefined) return normalizeDecimal(expanded);
   if (!match || (match[1] && match[4]) || `${match[2]}${match[3] ?? ''}` === '') {
     throw new MappingFunctionError(`$decimal: ${quotedValue(text)} is not a number`);
   }
