@@ -140,6 +140,36 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
 }
 
 /**
+ * Every format of the hub whose documents an interchange holds, beside the one `detectFormat` names: the X12 sets
+ * (ST01 850, 856) and EDIFACT messages (UNH ORDERS, DESADV) it carries, in the order of the maps above. An
+ * interchange of orders and ship notices holds documents of two formats, each read by its own reader; `eai map`
+ * maps each with the one that reads it. Other inputs: `detectFormat`'s alone (or none).
+ */
+export function detectFormats(bytes: Uint8Array): string[] {
+  const first = detectFormat(bytes);
+  if (first === undefined) return [];
+  const text = head(bytes);
+  const found = (names: Record<string, string>, pattern: (name: string) => RegExp) =>
+    Object.entries(names)
+      .filter(([name]) => pattern(name).test(text) || pattern(name).test(text.replace(/[\r\n]+/g, '')))
+      .map(([, format]) => format);
+  let all: string[] = [];
+  if (text.startsWith('ISA')) {
+    const element = literal(text[3] ?? '*');
+    all = found(X12_SETS, (set) => new RegExp(`(?:^|[^A-Za-z0-9${element}])ST${element}${set}${element}`));
+  } else if (text.startsWith('UNA') || text.startsWith('UNB')) {
+    const una = text.startsWith('UNA');
+    const component = literal(una ? (text[3] ?? ':') : ':');
+    const element = literal(una ? (text[4] ?? '+') : '+');
+    all = found(
+      EDIFACT_MESSAGES,
+      (type) => new RegExp(`UNH${element}[^${element}]*${element}${type}${component}`),
+    );
+  }
+  return [first, ...all.filter((format) => format !== first)];
+}
+
+/**
  * What an envelope names that no reader of the hub takes (an X12 810, an EDIFACT INVOIC, an IDoc of another basic
  * type), with the ones of its standard the hub does read; undefined when it names nothing or something read.
  */

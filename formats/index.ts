@@ -87,10 +87,10 @@ export function findWriter(name: string): FormatWriter {
   return found;
 }
 
-export { detectFormat, unreadDocument } from './detect.ts';
+export { detectFormat, detectFormats, unreadDocument } from './detect.ts';
 
 export { likelyCharset, NotUtf8Error } from './text-input/decode.ts';
-export { FormatError, type ParsedDocument } from './types.ts';
+export { ForeignDocumentError, FormatError, type ParsedDocument } from './types.ts';
 
 /**
  * Checks a character set named for documents of `format` (a connector's `encoding`, `eai map --encoding`): a label

@@ -137,6 +137,13 @@ export class FormatError extends NonRetriableError {
   }
 }
 
+/**
+ * A document of its input that is of another type than its reader takes (an 856 set handed to the 850 reader, an
+ * INVOIC message to the ORDERS one): refused by this reader, maybe read by another (`eai map` tries the other formats
+ * an interchange holds).
+ */
+export class ForeignDocumentError extends FormatError {}
+
 /** An EDI interchange as its header names it: the sender's id (ISA06, UNB 0004) and its control number (ISA13, UNB 0020). */
 export interface InterchangeRef {
   sender: string;

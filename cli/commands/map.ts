@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { detectFormat, readers, unreadDocument } from '../../formats/index.ts';
+import { detectFormat, detectFormats, readers, unreadDocument } from '../../formats/index.ts';
 import { ConfigError, errorMessage, withoutValueMarks } from '../../lib/errors.ts';
 import {
   type CommandOutput,
@@ -138,6 +138,7 @@ export function registerMapCommand(program: Command): void {
             mapping: options.mapping,
             encoding: options.encoding,
             timeZone: options.timeZone,
+            alsoFormats: named?.alsoFormats,
             json: options.json,
           }),
         );
@@ -191,12 +192,13 @@ export function registerMapCommand(program: Command): void {
 function detected(
   input: string,
   piped: Buffer | undefined,
-): { bytes?: Buffer; format?: string; unread?: string; unreadable?: string } {
+): { bytes?: Buffer; format?: string; alsoFormats?: string[]; unread?: string; unreadable?: string } {
   try {
     // The same words as with --format: a folder, a missing file or one without permission is named so.
     const bytes = piped ?? readInput(input);
     const format = detectFormat(bytes);
-    if (format !== undefined) return { bytes, format };
+    // An interchange of several formats' documents (850 and 856 sets): each mapped with its own reader's mapping.
+    if (format !== undefined) return { bytes, format, alsoFormats: detectFormats(bytes).slice(1) };
     const unread = unreadDocument(bytes);
     return unread === undefined ? { bytes } : { bytes, unread };
   } catch (error) {

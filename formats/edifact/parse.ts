@@ -1,5 +1,5 @@
 import { type DocumentResult, parses } from '../each-document.ts';
-import { FormatError, type FormatReader } from '../types.ts';
+import { ForeignDocumentError, FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from '../x12/documents.ts';
 import { decodeInterchange } from './charset.ts';
 import { type EdifactMessage, readMessages } from './envelope.ts';
@@ -31,7 +31,7 @@ export function parseEdifactEach<Tree>(
     (message) => {
       const { interchange, message: header } = message.envelope;
       if (header.type !== options.messageType) {
-        throw new FormatError(
+        throw new ForeignDocumentError(
           format,
           header.$loc,
           `message type ${JSON.stringify(header.type)} (UNH02) is not ${format}; this reader takes ${options.messageType} messages`,

@@ -242,6 +242,9 @@ describe('x12-850 broken fixtures', () => {
     'se-count-mismatch.edi': /SE01 says "22" but there are 23 segments/,
     'ctt-hash-mismatch.edi': /CTT02 says 63 but the PO102 quantities add up to 62.5/,
     'message-type-856.edi': /message type "856" \(ST01\) is not x12-850/,
+    // An interchange of a PO group and an SH group: the 850 reader reads the 850 set (eai map <file> the 856 with its own).
+    'interchange-850-and-856-groups.edi':
+      /ISA#1\/GS#2\/ST#1\/ST .*message type "856" \(ST01\) is not x12-850/,
     // An 810 whose SE count is off too: refused for what it is, at its ST, not for the count.
     'message-type-810-se-count-off.edi':
       /^x12-850: ST \(segment 3, line 3\): message type "810" \(ST01\) is not x12-850/,

@@ -1,6 +1,6 @@
 import { type DocumentResult, parses } from '../each-document.ts';
 import { decodeUtf8 } from '../text-input/decode.ts';
-import { FormatError, type FormatReader, nameInterchange } from '../types.ts';
+import { ForeignDocumentError, FormatError, type FormatReader, nameInterchange } from '../types.ts';
 import { readEdiDocuments } from './documents.ts';
 import { readTransactionSets, type X12TransactionSet } from './envelope.ts';
 import type { X12Segment, X12Separators } from './segment.ts';
@@ -28,7 +28,7 @@ export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>)
     (set) => {
       const { interchange, transactionSet } = set.envelope;
       if (transactionSet.type !== options.transactionType) {
-        throw new FormatError(
+        throw new ForeignDocumentError(
           format,
           transactionSet.$loc,
           `message type ${JSON.stringify(transactionSet.type)} (ST01) is not ${format}; this reader takes ${options.transactionType} sets`,

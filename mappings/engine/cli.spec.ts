@@ -31,7 +31,11 @@ async function eaiMap(args: string[]) {
 }
 
 describe('eai map on broken documents', () => {
-  const alsoGood = new Set(['x12-850/message-type-856.edi', 'salesforce-cdc/entity-without-mapping.jsonl']);
+  const alsoGood = new Set([
+    'x12-850/message-type-856.edi',
+    'x12-850/interchange-850-and-856-groups.edi',
+    'salesforce-cdc/entity-without-mapping.jsonl',
+  ]);
   for (const reader of readers) {
     const dir = `formats/${reader.name}/fixtures/broken`;
     for (const file of readdirSync(dir)) {
@@ -358,6 +362,28 @@ describe('eai map on documents that yield no canonical record', () => {
 });
 
 describe('eai map <file>', () => {
+  it('maps each set of an interchange of 850 and 856 groups with the reader of its type, and names a set no reader reads', async () => {
+    const input = 'formats/x12-850/fixtures/broken/interchange-850-and-856-groups.edi';
+    const both = await runEaiInProcess(['map', input, '--json']);
+    expect(both.code, both.stderr).toBe(0);
+    expect((JSON.parse(both.stdout) as Array<{ schema: string }>).map((r) => r.schema)).toEqual([
+      'eai.canonical.SalesOrderEvent',
+      'eai.canonical.ShipmentEvent',
+    ]);
+    // --format names one reader: the other type's set is refused alone, as before.
+    const one = await runEaiInProcess(['map', input, '--format', 'x12-850']);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(
+      /^document 2 of 2 \(000004711\/0001\): x12-850: .*message type "856" \(ST01\) is not x12-850/,
+    );
+    // An 856 set that its own reader refuses is named by that reader, not as "not x12-850".
+    const broken = await runEaiInProcess(['map', 'formats/x12-850/fixtures/broken/message-type-856.edi']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(
+      /^document 2 of 2 \(000004711\/0002\): x12-856: .*missing mandatory segment BSN/,
+    );
+  });
+
   it('reads the format from the envelope when none is given (X12, EDIFACT, IDoc, EPCIS, Salesforce CDC)', async () => {
     const idoc = await runEaiInProcess([
       'map',

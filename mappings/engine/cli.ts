@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { CSV_FORMAT } from '../../formats/csv/index.ts';
 import {
   encodingProblem,
+  ForeignDocumentError,
   findReader,
   readerBytes,
   readers,
@@ -289,6 +290,38 @@ async function firstThatMaps(
   return undefined;
 }
 
+/**
+ * mapEach, and for each document its reader refused, the result of the first of `others` whose reader reads that
+ * document (the same interchange read by another set's or message's reader: an 856 among 850s), mapped with that
+ * format's mapping; documents are matched by their place, every EDI reader yielding one result per set or message.
+ */
+async function mapEachWithItsReader(
+  format: string,
+  bytes: Buffer,
+  options: { mapping: CompiledMapping; usage?: UsageTracker },
+  others: string[],
+): Promise<Array<MappedDocument | FailedDocument>> {
+  const results = await mapEach(format, bytes, options);
+  for (const other of others) {
+    if (!results.some((r) => isFailed(r) && r.error instanceof ForeignDocumentError)) break;
+    let alternative: Array<MappedDocument | FailedDocument>;
+    try {
+      alternative = await mapEach(other, bytes, { mapping: inboundMapping(other) });
+    } catch {
+      continue; // the other reader refuses the whole input: the format's own errors stand
+    }
+    if (alternative.length !== results.length) continue;
+    // A document of the other format's type (its reader read it, or refused it for what it holds rather than for
+    // its type): that reader's outcome, not this one's "is not <format>".
+    alternative.forEach((result, i) => {
+      const own = results[i]!;
+      if (!isFailed(own) || !(own.error instanceof ForeignDocumentError)) return;
+      if (!isFailed(result) || !(result.error instanceof ForeignDocumentError)) results[i] = result;
+    });
+  }
+  return results;
+}
+
 /** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
 const USAGE_COUNT_LIMIT = 1024 * 1024;
 
@@ -336,6 +369,12 @@ export async function mapCommand(options: {
   encoding?: string;
   /** The zone of local dates and times read (or, with toSystem, written) over the mapping's (a connector's timeZone). */
   timeZone?: string;
+  /**
+   * Other formats whose documents the input holds (`detectFormats`: an X12 interchange of 850 and 856 sets, an
+   * EDIFACT one of ORDERS and DESADV messages): a document the format's reader refuses that one of them reads is
+   * mapped with that format's mapping. Not with `mapping`, which names one mapping for all.
+   */
+  alsoFormats?: string[];
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
@@ -391,7 +430,12 @@ export async function mapCommand(options: {
       );
     }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
-    const results = await mapEach(options.format, bytes, { mapping, usage });
+    const results = await mapEachWithItsReader(
+      options.format,
+      bytes,
+      { mapping, usage },
+      options.mapping ? [] : (options.alsoFormats ?? []),
+    );
     const outcomes = await unmappedOf(results, {
       format: options.format,
       input: options.input,
