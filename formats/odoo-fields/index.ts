@@ -92,7 +92,8 @@ export function odooFields(format: string) {
 
   /**
    * The record list of a JSON-RPC response envelope `{"jsonrpc","id","result":[…]}` (a fault refused with its
-   * message and exception name) or of a bare search_read result, with the pointer of the list.
+   * message and exception name) or of a bare search_read result, or of the web client's `{length, records}` answer
+   * (`/web/dataset/search_read`, `web_search_read`), with the pointer of the list.
    */
   function resultList(root: unknown): { list: unknown[]; base: string } {
     let list: unknown = root;
@@ -109,7 +110,13 @@ export function odooFields(format: string) {
       list = root.result;
       base = '/result';
     }
-    if (!Array.isArray(list)) fail(base, 'search_read result must be a list of records');
+    // The web client's reads (`/web/dataset/search_read`, `web_search_read`) answer `{"length": n, "records": […]}`.
+    if (isObject(list) && Array.isArray(list.records)) {
+      list = list.records;
+      base = ptr(base, 'records');
+    }
+    if (!Array.isArray(list))
+      fail(base, "search_read result must be a list of records (or web_search_read's {length, records})");
     return { list: list as unknown[], base };
   }
 

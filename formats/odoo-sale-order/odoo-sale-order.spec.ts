@@ -67,6 +67,14 @@ describe('odoo-sale-order reader', () => {
     ]);
   });
 
+  it("reads the web client's answer {length, records} (/web/dataset/search_read, web_search_read), located under records", () => {
+    // It was refused whole: 'search_read result must be a list of records'.
+    const docs = parse('web-search-read-length-records.json');
+    expect(
+      docs.map((d) => [d.id, d.tree.$loc, d.tree.state, d.tree.partnerShipping, d.tree.amountTotal]),
+    ).toEqual([['S00043', '/result/records/0', 'sale', null, '120.5']]);
+  });
+
   it('reads a bare result with line ids only', () => {
     const docs = parse('bare-result-line-ids.json');
     expect(
