@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isRefused } from './each-document.ts';
 import { findReader } from './index.ts';
+import type { RefusedDocument } from './types.ts';
 import { FormatError } from './types.ts';
 
 /**
@@ -80,13 +81,25 @@ describe('a file with one broken document among good ones', () => {
     expect(() => reader.parse(c.bytes)).toThrow(refused[0]!.refused);
   });
 
-  it('still refuses the whole file when its envelope is wrong (an SE count, from parseEach too)', () => {
+  it('still refuses the whole file when its envelope is wrong (a GE02 reference, from parseEach too)', () => {
+    const bytes = breakAfter(
+      fixture('x12-850/fixtures/several-st-sets.edi'),
+      'SE*23*0002',
+      'GE*2*103',
+      'GE*2*999',
+    );
+    expect(() => findReader('x12-850').parseEach!(bytes)).toThrow(/GE02 "999" differs from GS06 "103"/);
+  });
+
+  it('an SE count that is off refuses its set alone: it speaks of that set, whose end its SE marks', () => {
     const bytes = breakAfter(
       fixture('x12-850/fixtures/several-st-sets.edi'),
       'ST*850*0002',
       'SE*23*0002',
       'SE*22*0002',
     );
-    expect(() => findReader('x12-850').parseEach!(bytes)).toThrow(/SE01 says "22"/);
+    const results = findReader('x12-850').parseEach!(bytes);
+    expect(results.map((r) => 'refused' in r)).toEqual([false, true]);
+    expect((results[1] as RefusedDocument).refused.message).toMatch(/SE01 says "22"/);
   });
 });

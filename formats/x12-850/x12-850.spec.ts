@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quotedValue } from '../../lib/errors.ts';
 import { fixtureSupport } from '../test-support.ts';
+import type { RefusedDocument } from '../types.ts';
 import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
@@ -159,6 +160,20 @@ describe('x12-850 fixtures', () => {
   });
 });
 
+describe('x12-850 control counts of one set', () => {
+  it("second-set-se-count-off: a set whose SE01 is off is refused alone, the interchange's other set read", () => {
+    // It refused the whole interchange: the good first order was lost with it.
+    const results = reader.parseEach!(readFileSync(join(fixtures, 'broken/second-set-se-count-off.edi')));
+    expect(results.map((r) => ('refused' in r ? `refused ${r.id}` : `read ${r.id}`))).toEqual([
+      'read 000004711/0001',
+      'refused 000004711/0002',
+    ]);
+    const refused = results[1] as RefusedDocument;
+    expect(refused.refused.location).toBe('ISA#1/GS#1/ST#2/SE (segment 48, line 1)');
+    expect(refused.refused.interchange).toEqual({ sender: 'ACMESUPPLY', controlNumber: '000004711' });
+  });
+});
+
 describe('x12-850 decimal numbers (R)', () => {
   it('r-exponent-quantities-prices: an R value with a base-10 exponent is read as sent; the CTT02 hash total checks its value', () => {
     // X12.6 section 3.5.1: "A base 10 exponential may be appended to the end of a decimal number". 4.8E1 + 12 +
@@ -247,7 +262,10 @@ describe('x12-850 broken fixtures', () => {
       /ISA#1\/GS#2\/ST#1\/ST .*message type "856" \(ST01\) is not x12-850/,
     // An 810 whose SE count is off too: refused for what it is, at its ST, not for the count.
     'message-type-810-se-count-off.edi':
-      /^x12-850: ST \(segment 3, line 3\): message type "810" \(ST01\) is not x12-850/,
+      /^x12-850: ISA#1\/GS#1\/ST#1\/ST \(segment 3, line 3\): message type "810" \(ST01\) is not x12-850/,
+    // The second set's SE01 is off: that set refused (below: the first one read).
+    'second-set-se-count-off.edi':
+      /ISA#1\/GS#1\/ST#2\/SE \(segment 48, line 1\): control count mismatch: SE01 says "22" but there are 23 segments/,
     // SAC05 is N2 (implied decimals): `15.00` would be read as 1,500.00 by a translator that follows the standard.
     'sac-amount-not-n2.edi': /SAC05 must be a whole number, found .?"15.00"/,
     // ITD03 is a percent (R): '2%' is not read as 2.

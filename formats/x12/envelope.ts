@@ -1,4 +1,4 @@
-import { FormatError, inInterchange } from '../types.ts';
+import { FormatError, inInterchange, nameInterchange } from '../types.ts';
 import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
 import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
@@ -58,6 +58,11 @@ export interface X12TransactionSet {
   path: string;
   envelope: X12Envelope;
   segments: X12Segment[];
+  /**
+   * Its SE01 count or SE02 control number disagrees with the set: the set's reader refuses it alone (parseX12Each),
+   * the interchange's other sets are read.
+   */
+  problem?: FormatError;
 }
 
 class EnvelopeReader {
@@ -232,15 +237,29 @@ class EnvelopeReader {
       if (tag !== 'SE')
         this.fail(segment, `truncated transaction set: ${tag} before the SE that closes ${st.$loc}`);
       const segments = this.segments.slice(start, this.index);
-      this.checkCount(segment, 1, segments.length, 'segments from ST to SE');
-      this.checkReference(segment, 2, element(st, 2), 'ST02');
+      // SE01 / SE02 speak of this set alone, whose end its SE marks: a disagreement refuses it, not its interchange.
+      let problem: FormatError | undefined;
+      try {
+        this.checkCount(segment, 1, segments.length, 'segments from ST to SE');
+        this.checkReference(segment, 2, element(st, 2), 'ST02');
+      } catch (error) {
+        if (!(error instanceof FormatError)) throw error;
+        // Its dead letter names the interchange, as an envelope error's does.
+        nameInterchange(error, { sender: interchange.senderId, controlNumber: interchange.controlNumber });
+        problem = error;
+      }
       const transactionSet: X12SetInfo = {
         $loc: st.$loc,
         type: element(st, 1),
         controlNumber: element(st, 2),
       };
       if (element(st, 3)) transactionSet.implementationReference = element(st, 3);
-      return { path, envelope: { interchange, group, transactionSet }, segments };
+      return {
+        path,
+        envelope: { interchange, group, transactionSet },
+        segments,
+        ...(problem ? { problem } : {}),
+      };
     }
   }
 
@@ -301,7 +320,8 @@ class EnvelopeReader {
 /**
  * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02): a
  * mismatch is an error with the trailer's location, except a GE01 / IEA01 count that disagrees with the content,
- * which is a warning in `envelope.interchange.warnings` (README: control counts).
+ * which is a warning in `envelope.interchange.warnings` (README: control counts), and an SE01 / SE02 one, which is
+ * its set's `problem` (the set refused alone).
  */
 export function readTransactionSets(
   segments: X12Segment[],

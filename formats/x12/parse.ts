@@ -34,6 +34,7 @@ export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>)
           `message type ${JSON.stringify(transactionSet.type)} (ST01) is not ${format}; this reader takes ${options.transactionType} sets`,
         );
       }
+      if (set.problem) throw set.problem;
       return {
         format,
         kind: transactionSet.type,

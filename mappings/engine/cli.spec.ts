@@ -34,6 +34,7 @@ describe('eai map on broken documents', () => {
   const alsoGood = new Set([
     'x12-850/message-type-856.edi',
     'x12-850/interchange-850-and-856-groups.edi',
+    'x12-850/second-set-se-count-off.edi',
     'salesforce-cdc/entity-without-mapping.jsonl',
   ]);
   for (const reader of readers) {
@@ -252,7 +253,16 @@ describe('eai map on a file of several documents, one of them broken', () => {
     expect(JSON.parse(json.stdout)).toHaveLength(1);
   });
 
-  it('a broken envelope (an SE count) still fails the whole file with one line and nothing on stdout', async () => {
+  it('a broken envelope (a GE02 reference) still fails the whole file with one line and nothing on stdout', async () => {
+    const input = brokenCopy('x12-850/fixtures/several-st-sets.edi', 'SE*23*0002', 'GE*2*103', 'GE*2*999');
+    const result = await mapCommand({ format: 'x12-850', input });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/GE02 "999" differs from GS06 "103"/);
+  });
+
+  it("a set's SE count off refuses that set alone: the other set's records come out", async () => {
     const input = brokenCopy(
       'x12-850/fixtures/several-st-sets.edi',
       'ST*850*0002',
@@ -261,9 +271,8 @@ describe('eai map on a file of several documents, one of them broken', () => {
     );
     const result = await mapCommand({ format: 'x12-850', input });
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/SE01 says "22"/);
+    expect(JSON.parse(result.stdout)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^document 2 of 2 \(000004711\/0002\): .*SE01 says "22"/);
   });
 
   it('the eai process exits 1 with the good records on stdout', async () => {
