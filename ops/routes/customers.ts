@@ -71,7 +71,11 @@ const historySchema = z.object({
   goldenId: z.string(),
   absorbed: z.array(z.string()).describe('Golden ids it absorbed (a merge) or restored (an unmerge).'),
   at: z.string(),
-  actor: z.string().describe('`matcher`, `steward:<name>` or `unmerge:<name>`.'),
+  actor: z
+    .string()
+    .describe(
+      "Who made it: `matcher` (a record matched as it arrived or was loaded), `rematch` (`eai mdm rematch`), `delete` (a source record deleted), `steward:<name>` (a steward's decision or merge; a merge made in a system itself, HubSpot's: `steward:hubspot-merge`) or `unmerge:<name>`.",
+    ),
   undoneBy: z.number().int().nullable(),
 });
 
