@@ -102,4 +102,23 @@ describe('a file with one broken document among good ones', () => {
     expect(results.map((r) => 'refused' in r)).toEqual([false, true]);
     expect((results[1] as RefusedDocument).refused.message).toMatch(/SE01 says "22"/);
   });
+
+  it('a UNT count or reference that is off refuses its message alone, as an SE one its set; a UNE02 / UNZ02 the file', () => {
+    const text = fixture('edifact-orders/fixtures/ung-group-several-messages.edi');
+    const reader = findReader('edifact-orders');
+    for (const [from, to, reason] of [
+      ['UNT+38+ORD-6', 'UNT+39+ORD-6', /UNT01 says "39" but there are 38 segments/],
+      ['UNT+38+ORD-6', 'UNT+38+ORD-X', /UNT02 "ORD-X" differs from UNH01 "ORD-6"/],
+    ] as const) {
+      const results = reader.parseEach!(breakAfter(text, 'UNH+ORD-6', from, to));
+      expect(results.map((r) => 'refused' in r)).toEqual([false, true]);
+      expect((results[1] as RefusedDocument).refused.message).toMatch(reason);
+    }
+    expect(() => reader.parseEach!(breakAfter(text, 'UNT+38+ORD-6', "UNZ+1+10042'", "UNZ+1+10099'"))).toThrow(
+      /UNZ02 "10099" differs from UNB05 "10042"/,
+    );
+    expect(() => reader.parseEach!(breakAfter(text, 'UNT+38+ORD-6', "UNE+2+G1'", "UNE+2+G9'"))).toThrow(
+      /UNE02 "G9" differs from UNG05 "G1"/,
+    );
+  });
 });

@@ -163,6 +163,23 @@ export function inInterchange<T>(ref: InterchangeRef, read: () => T): T {
   }
 }
 
+/**
+ * Runs `check` (a message trailer's checks of its own message: X12 SE01 / SE02, EDIFACT UNT01 / UNT02) and gives the
+ * FormatError it throws, naming its interchange, as that message's `problem`: its reader refuses it alone and reads
+ * the interchange's other messages, the trailer marking where it ends (README of formats/x12: control counts).
+ */
+export function messageProblem(ref: InterchangeRef, check: () => void): FormatError | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    // Its dead letter names the interchange, as an envelope error's does.
+    nameInterchange(error, ref);
+    return error;
+  }
+}
+
 /** `error` (a FormatError naming no interchange yet) names `ref`, as `inInterchange` does. */
 export function nameInterchange(error: unknown, ref: InterchangeRef): void {
   if (!(error instanceof FormatError) || error.interchange) return;

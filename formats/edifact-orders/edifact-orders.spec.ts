@@ -1,8 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../tests/samples.ts';
 import { fixtureSupport } from '../test-support.ts';
+import type { RefusedDocument } from '../types.ts';
 import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
@@ -335,6 +336,31 @@ describe('edifact-orders fixtures', () => {
   });
 });
 
+describe('edifact-orders control counts of one message', () => {
+  it("messages-unt-count-and-reference-off: a message whose UNT01 or UNT02 is off is refused alone, the interchange's other message read", () => {
+    // It refused the whole interchange: the good first order was lost with it.
+    const results = reader.parseEach!(
+      readFileSync(join(fixtures, 'broken/messages-unt-count-and-reference-off.edi')),
+    );
+    expect(results.map((r) => ('refused' in r ? `refused ${r.id}` : `read ${r.id}`))).toEqual([
+      'read 10042/ORD-1',
+      'refused 10042/ORD-2',
+      'refused 10042/ORD-3',
+    ]);
+    const [, count, reference] = results as [unknown, RefusedDocument, RefusedDocument];
+    expect(count.refused.location).toBe('UNB#1/UNH#2/UNT (segment 77, line 77)');
+    expect(count.refused.message).toMatch(
+      /control count mismatch: UNT01 says "37" but there are 38 segments/,
+    );
+    expect(reference.refused.location).toBe('UNB#1/UNH#3/UNT (segment 115, line 115)');
+    expect(reference.refused.message).toMatch(
+      /control reference mismatch: UNT02 "ORD-X" differs from UNH01 "ORD-3"/,
+    );
+    // Each dead letter names its interchange, as an envelope error's does.
+    expect(count.refused.interchange).toEqual({ sender: '4012345000009', controlNumber: '10042' });
+  });
+});
+
 describe('edifact-orders broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
@@ -348,7 +374,10 @@ describe('edifact-orders broken fixtures', () => {
     'message-type-desadv.edi': /message type "DESADV" \(UNH02\) is not edifact-orders/,
     // An INVOIC whose UNT count is off too: refused for what it is, at its UNH, not for the count.
     'message-type-invoic-unt-count-off.edi':
-      /^edifact-orders: UNH \(segment 2, line 2\): message type "INVOIC" \(UNH02\) is not edifact-orders/,
+      /^edifact-orders: UNB#1\/UNH#1\/UNH \(segment 2, line 2\): message type "INVOIC" \(UNH02\) is not edifact-orders/,
+    // The second message's UNT01 is off, the third's UNT02: those refused (below: the first one read).
+    'messages-unt-count-and-reference-off.edi':
+      /UNB#1\/UNH#2\/UNT \(segment 77, line 77\): control count mismatch: UNT01 says "37" but there are 38 segments/,
     // 0004 is mandatory: a blank sender would become the system `edi:` and a CONTRL nobody can route.
     'unb-blank-sender.edi':
       /UNB#1 \(segment 1, line 2\), element UNB02\.1: UNB02\.1 \(interchange sender identification\) is mandatory but blank/,

@@ -1,4 +1,4 @@
-import { FormatError, inInterchange } from '../types.ts';
+import { FormatError, inInterchange, messageProblem } from '../types.ts';
 import { ediDateProblem, ediTimeProblem, isInteger } from '../x12/values.ts';
 import {
   DEFAULT_SEPARATORS,
@@ -69,6 +69,11 @@ export interface EdifactMessage {
   path: string;
   envelope: EdifactEnvelope;
   segments: EdifactSegment[];
+  /**
+   * Its UNT01 count or UNT02 reference disagrees with the message: the message's reader refuses it alone
+   * (parseEdifactEach), the interchange's other messages are read, as an X12 set's SE01 / SE02 (`X12TransactionSet`).
+   */
+  problem?: FormatError;
 }
 
 function party(segment: EdifactSegment, n: number): Party {
@@ -313,9 +318,14 @@ class EnvelopeReader {
       if (tag !== 'UNT')
         this.fail(segment, `truncated message: ${tag} before the UNT that closes ${unh.$loc}`);
       const segments = this.segments.slice(start, this.index);
-      this.trailer(segment, segments.length, 'segments from UNH to UNT', message.ref, 'UNH01');
+      // UNT01 / UNT02 speak of this message alone, whose end its UNT marks: a disagreement refuses it, not its
+      // interchange.
+      const problem = messageProblem(
+        { sender: interchange.sender.id, controlNumber: interchange.controlRef },
+        () => this.trailer(segment, segments.length, 'segments from UNH to UNT', message.ref, 'UNH01'),
+      );
       const envelope: EdifactEnvelope = group ? { interchange, group, message } : { interchange, message };
-      this.messages.push({ path, envelope, segments });
+      this.messages.push({ path, envelope, segments, ...(problem ? { problem } : {}) });
       return;
     }
   }
@@ -347,7 +357,8 @@ class EnvelopeReader {
 
 /**
  * Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a mismatch is a located error,
- * except a UNZ01 count that disagrees with the content, which is a warning in `envelope.interchange.warnings`.
+ * except a UNZ01 / UNE01 count that disagrees with the content, which is a warning in `envelope.interchange.warnings`,
+ * and a UNT01 / UNT02 one, which is its message's `problem` (the message refused alone).
  */
 export function readMessages(
   segments: EdifactSegment[],

@@ -1,4 +1,4 @@
-import { FormatError, inInterchange, nameInterchange } from '../types.ts';
+import { FormatError, inInterchange, messageProblem } from '../types.ts';
 import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
 import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
@@ -238,16 +238,13 @@ class EnvelopeReader {
         this.fail(segment, `truncated transaction set: ${tag} before the SE that closes ${st.$loc}`);
       const segments = this.segments.slice(start, this.index);
       // SE01 / SE02 speak of this set alone, whose end its SE marks: a disagreement refuses it, not its interchange.
-      let problem: FormatError | undefined;
-      try {
-        this.checkCount(segment, 1, segments.length, 'segments from ST to SE');
-        this.checkReference(segment, 2, element(st, 2), 'ST02');
-      } catch (error) {
-        if (!(error instanceof FormatError)) throw error;
-        // Its dead letter names the interchange, as an envelope error's does.
-        nameInterchange(error, { sender: interchange.senderId, controlNumber: interchange.controlNumber });
-        problem = error;
-      }
+      const problem = messageProblem(
+        { sender: interchange.senderId, controlNumber: interchange.controlNumber },
+        () => {
+          this.checkCount(segment, 1, segments.length, 'segments from ST to SE');
+          this.checkReference(segment, 2, element(st, 2), 'ST02');
+        },
+      );
       const transactionSet: X12SetInfo = {
         $loc: st.$loc,
         type: element(st, 1),

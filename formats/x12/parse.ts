@@ -66,7 +66,7 @@ function setId(set: X12TransactionSet): string {
 }
 
 /**
- * An interchange whose envelope does not read (an SE or GE count off, a missing trailer) and that holds no set of the
+ * An interchange whose envelope does not read (a GE02 reference off, a missing trailer) and that holds no set of the
  * reader's type at all (an 810 handed to the 850 reader) is refused for its type, at its first ST: that, not the
  * count, is what the user must hear. An interchange that does not even tokenize keeps the envelope's error.
  */

@@ -35,6 +35,7 @@ describe('eai map on broken documents', () => {
     'x12-850/message-type-856.edi',
     'x12-850/interchange-850-and-856-groups.edi',
     'x12-850/second-set-se-count-off.edi',
+    'edifact-orders/messages-unt-count-and-reference-off.edi',
     'salesforce-cdc/entity-without-mapping.jsonl',
   ]);
   for (const reader of readers) {
@@ -273,6 +274,19 @@ describe('eai map on a file of several documents, one of them broken', () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toHaveLength(1);
     expect(result.stderr).toMatch(/^document 2 of 2 \(000004711\/0002\): .*SE01 says "22"/);
+  });
+
+  it("a message's UNT count off refuses that message alone, as an SE count its set: the other message's records come out", async () => {
+    const input = brokenCopy(
+      'edifact-orders/fixtures/ung-group-several-messages.edi',
+      'UNH+ORD-6',
+      'UNT+38+ORD-6',
+      'UNT+37+ORD-6',
+    );
+    const result = await mapCommand({ format: 'edifact-orders', input });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^document 2 of 2 \(10042\/ORD-6\): .*UNT01 says "37"/);
   });
 
   it('the eai process exits 1 with the good records on stdout', async () => {
