@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRefused } from '../../formats/each-document.ts';
+import { findReader } from '../../formats/index.ts';
 import { readX12 } from '../../formats/x12/parse.ts';
 import { element } from '../../formats/x12/segment.ts';
 import { quotedText, quotedValue } from '../../lib/errors.ts';
@@ -368,6 +370,48 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     expect(await ak5('997_ACMESUPPLY_000000903.x12')).toEqual(['R', 'A']);
     expect((await readdir(join(drop, 'done'))).sort()).toEqual(['po.x12', 'po2.x12']);
     await fourth.stop();
+  });
+
+  it("rejects a set whose SE01 is not its segment count (AK5 R 4) or whose SE02 is not its ST02 (AK5 R 3), the others accepted, each set's fate the x12-850 reader's", async () => {
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-se-counts');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    const off = interchange(3, 931).replace('SE*4*0002~', 'SE*5*0002~').replace('SE*4*0003~', 'SE*4*0009~');
+    await writeFile(join(drop, 'se.x12'), off);
+    const documents = await pollAll(task, 3);
+    // What the runtime says of each set the hub's 850 reader refuses (`<ErrorClass>: <message>`).
+    const refused = new Map<SourceDocument, string>();
+    for (const document of documents) {
+      const [result] = findReader('x12-850').parseEach!(document.bytes);
+      if (result && isRefused(result))
+        refused.set(document, `${result.refused.name}: ${result.refused.message}`);
+    }
+    expect([...refused.values()]).toEqual([
+      expect.stringMatching(/ST#1\/SE .*control count mismatch: SE01 says "5" but there are 4 segments/),
+      expect.stringMatching(/ST#1\/SE .*control number mismatch: SE02 "0009" differs from ST02 "0003"/),
+    ]);
+    expect([...refused.keys()]).toEqual([documents[1], documents[2]]);
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 2, refused });
+    const [ack] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000000931.x12')), 'x12-997');
+    expect(
+      ack!.segments.map((s) => [s.tag, ...s.elements.map((e) => (typeof e === 'string' ? e : e.join('>')))]),
+    ).toEqual([
+      ['ST', '997', '0001'],
+      ['AK1', 'PO', '7'],
+      ['AK2', '850', '0001'],
+      ['AK5', 'A'],
+      ['AK2', '850', '0002'],
+      ['AK5', 'R', '4'],
+      ['AK2', '850', '0003'],
+      ['AK5', 'R', '3'],
+      ['AK9', 'P', '3', '3', '1'],
+      ['SE', '10', '0001'],
+    ]);
+    await task.stop();
   });
 
   it('refuses acknowledgements with a split that is neither X12 nor EDIFACT, saying what to do', async () => {
