@@ -207,19 +207,29 @@ const WEBHOOK_OBJECT_FORMATS: Record<string, string> = {
  * a contact batch holds a company's events too, which the contact mapping never sees): not mapped, each named with
  * its place and the format that maps it, whether or not the batch's other events gave records.
  */
-function setApartEvents(document: MappedDocument['document'], format: string): NotMappedError[] {
+function setApartEvents(
+  document: MappedDocument['document'],
+  format: string,
+  readAlso: ReadonlySet<string> = new Set(),
+): NotMappedError[] {
   const other = (document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
   if (!Array.isArray(other)) return [];
-  return (other as Array<{ $loc: string; subscriptionType: string; objectId?: string }>).map((e) => {
-    const object = e.subscriptionType.split('.')[0] ?? '';
-    const reader = WEBHOOK_OBJECT_FORMATS[object];
-    const maps = reader && reader !== format ? `; eai map --format ${reader} maps a ${object}'s` : '';
-    const where = e.$loc || '/';
-    return new NotMappedError(
-      `${format}: ${where}: ${e.subscriptionType} event${e.objectId ? ` of object ${e.objectId}` : ''} is no ${format} event: no ${format} mapping reads it${maps}`,
-      where,
-    );
-  });
+  const events = other as Array<{ $loc: string; subscriptionType: string; objectId?: string }>;
+  // An event of an object whose own reader read the batch too (readAlso) is that reader's: mapped there.
+  const ownReader = (e: { subscriptionType: string }) =>
+    WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''];
+  return events
+    .filter((e) => !readAlso.has(ownReader(e) ?? ''))
+    .map((e) => {
+      const object = e.subscriptionType.split('.')[0] ?? '';
+      const reader = ownReader(e);
+      const maps = reader && reader !== format ? `; eai map --format ${reader} maps a ${object}'s` : '';
+      const where = e.$loc || '/';
+      return new NotMappedError(
+        `${format}: ${where}: ${e.subscriptionType} event${e.objectId ? ` of object ${e.objectId}` : ''} is no ${format} event: no ${format} mapping reads it${maps}`,
+        where,
+      );
+    });
 }
 
 /**
@@ -230,9 +240,11 @@ function setApartEvents(document: MappedDocument['document'], format: string): N
  */
 async function unmappedOf(
   results: Array<MappedDocument | FailedDocument>,
-  options: { format: string; input: string; mapping: CompiledMapping },
+  options: { format: string; input: string; mapping: CompiledMapping; readAlso?: ReadonlySet<string> },
 ): Promise<Outcome[]> {
-  const anyRecords = results.some((r) => !isFailed(r) && r.records.length > 0);
+  // The input format's documents (not those another object's reader read from the same batch: setApartMapped).
+  const own = results.filter((r) => isFailed(r) || r.document.format === options.format);
+  const anyRecords = own.some((r) => !isFailed(r) && r.records.length > 0);
   const others = shippedInboundMappings(options.format).filter((m) => m.file !== options.mapping.file);
   const outcomes: Outcome[] = [];
   for (const result of results) {
@@ -240,7 +252,13 @@ async function unmappedOf(
       outcomes.push({ result, unmapped: [] });
       continue;
     }
-    const unmapped = setApartEvents(result.document, options.format);
+    // A document another object's reader read from the same batch (setApartMapped) reports only its failures: what
+    // it set apart, the input format's documents report.
+    if (result.document.format !== options.format) {
+      outcomes.push({ result, unmapped: [] });
+      continue;
+    }
+    const unmapped = setApartEvents(result.document, options.format, options.readAlso);
     if (result.records.length === 0 && !result.failed && unmapped.length === 0) {
       const { kind, id } = result.document;
       const by = await firstThatMaps(others, result.document);
@@ -251,7 +269,7 @@ async function unmappedOf(
             `${selects}; another shipped mapping maps it: eai map --mapping ${shownPath(by.file)} ${options.input}`,
           ),
         );
-      else if (anyRecords && results.length > 1)
+      else if (anyRecords && own.length > 1)
         unmapped.push(
           new NotMappedError(
             `${selects}, and no other shipped mapping of ${options.format} reads it (read with --tree what it holds)`,
@@ -320,6 +338,33 @@ async function mapEachWithItsReader(
     });
   }
   return results;
+}
+
+/**
+ * A webhook batch's events its reader set apart that another object's reader reads (HubSpot posts every subscription
+ * of an app to one URL: a contact batch holds company events), read and mapped by that reader with its shipped
+ * mapping: its documents, and the formats that read the batch besides `format` (whose events are then not reported as
+ * set apart). None with `--mapping`, which names one mapping for all.
+ */
+async function setApartMapped(
+  results: Array<MappedDocument | FailedDocument>,
+  format: string,
+  bytes: Buffer,
+): Promise<{ results: Array<MappedDocument | FailedDocument>; readAlso: Set<string> }> {
+  const formats = new Set<string>();
+  for (const result of results) {
+    if (isFailed(result)) continue;
+    const other = (result.document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
+    if (!Array.isArray(other)) continue;
+    for (const e of other as Array<{ subscriptionType: string }>) {
+      const reader = WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''];
+      if (reader && reader !== format) formats.add(reader);
+    }
+  }
+  const more: Array<MappedDocument | FailedDocument> = [];
+  for (const other of formats)
+    more.push(...(await mapEach(other, bytes, { mapping: inboundMapping(other) })));
+  return { results: more, readAlso: new Set([format, ...formats]) };
 }
 
 /** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
@@ -436,17 +481,25 @@ export async function mapCommand(options: {
       { mapping, usage },
       options.mapping ? [] : (options.alsoFormats ?? []),
     );
+    const alsoRead = options.mapping
+      ? { results: [], readAlso: new Set<string>() }
+      : await setApartMapped(results, options.format, bytes);
+    results.push(...alsoRead.results);
     const outcomes = await unmappedOf(results, {
       format: options.format,
       input: options.input,
       mapping,
+      readAlso: alsoRead.readAlso,
     });
     if (outcomes.some(({ result: r, unmapped }) => isFailed(r) || r.failed || unmapped.length > 0))
       return documentFailures(outcomes, json);
     const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
-    const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';
+    // Counted for the input format's mapping alone: with another object's reader beside it, its events would count as
+    // unused.
+    const usageNote =
+      usage && alsoRead.results.length === 0 ? unusedNote(mapping.file, usage.report(), json) : '';
     if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
     return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
