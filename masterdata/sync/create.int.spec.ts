@@ -76,18 +76,36 @@ describe('golden customers created in the systems that lack them', () => {
       },
     );
     expect(partner?.ref).toBe(golden.goldenId);
-    // One create each (and in HubSpot and Odoo the golden id written once), nothing written back into Salesforce;
-    // and no second golden record of the person.
+    // One create each, then the golden id written anew by the record's id for each id the golden record took as
+    // the created records joined (it follows the smallest member key: once HubSpot's joined, no other; Odoo's may
+    // join first, another id before it); into Salesforce the golden id alone the same way (its contact, a
+    // person's, held every golden value); and no second golden record of the person.
     const after = await hubWrites();
-    expect(after.hubspot.slice(before.hubspot.length).map((e) => [e.entityId, e.operation])).toEqual([
+    const hsWrites = after.hubspot.slice(before.hubspot.length).map((e) => [e.entityId, e.operation]);
+    expect(hsWrites.slice(0, 2)).toEqual([
       [hs!.sourceId, 'create'],
       [hs!.sourceId, 'update'],
     ]);
-    expect(after.odoo.slice(before.odoo.length).map((e) => [e.entityId, e.detail?.method])).toEqual([
+    expect(hsWrites.slice(2)).toEqual(hsWrites.slice(2).map(() => [hs!.sourceId, 'update']));
+    const odooWrites = after.odoo.slice(before.odoo.length).map((e) => [e.entityId, e.detail?.method]);
+    expect(odooWrites.slice(0, 2)).toEqual([
       [odoo!.sourceId, 'create'],
       [odoo!.sourceId, 'write'],
     ]);
-    expect(after.salesforce.slice(before.salesforce.length)).toEqual([]);
+    expect(odooWrites.slice(2)).toEqual(odooWrites.slice(2).map(() => [odoo!.sourceId, 'write']));
+    expect(odooWrites.length + hsWrites.length).toBeLessThanOrEqual(6);
+    const sfWrites = after.salesforce.slice(before.salesforce.length);
+    expect(sfWrites.map((e) => [e.entityId, e.operation])).toEqual(sfWrites.map(() => [adaId, 'update']));
+    expect(sfWrites.length).toBeGreaterThan(0);
+    expect((await t.sfContact(adaId)).External_Id__c).toBe(golden.goldenId);
+    // Once the echoes came back, no write follows.
+    await settle();
+    const later = await hubWrites();
+    expect([later.salesforce.length, later.hubspot.length, later.odoo.length]).toEqual([
+      after.salesforce.length,
+      after.hubspot.length,
+      after.odoo.length,
+    ]);
     const goldens = await t.store.pool.query<{ n: string }>(
       `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
          (select golden_id from "${t.store.schema}".golden where status = 'active')
@@ -129,14 +147,16 @@ describe('golden customers created in the systems that lack them', () => {
     // It joined in the transaction that stored it: no golden id was ever issued for the Contact alone (the relay
     // would have created that golden record in HubSpot and Odoo, whose echoes then did the same: no end).
     expect(await t.store.golden(goldenIdFor({ system: 'salesforce', sourceId: sf!.sourceId }))).toBeNull();
-    // One create in Salesforce, none written back into HubSpot, and one golden record of the person. HubSpot
+    // One create in Salesforce, into HubSpot the golden id alone, once (its contact held every golden value), and
+    // one golden record of the person. HubSpot
     // reports a new contact one property per webhook, so the golden record fills up over several events and the
     // values after the first go to the same Contact as updates (a Salesforce person does not arrive so).
     const after = await hubWrites();
     const sfWrites = after.salesforce.slice(before.salesforce.length);
     expect(sfWrites.filter((e) => e.operation === 'create').map((e) => e.entityId)).toEqual([sf!.sourceId]);
     expect(new Set(sfWrites.map((e) => e.entityId))).toEqual(new Set([sf!.sourceId]));
-    expect(after.hubspot.slice(before.hubspot.length).map((e) => e.entityId)).toEqual([]);
+    expect(after.hubspot.slice(before.hubspot.length).map((e) => e.entityId)).toEqual([hsId]);
+    expect((await t.hsContact(hsId)).eai_golden_id).toBe(golden.goldenId);
     const goldens = await t.store.pool.query<{ n: string }>(
       `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
          (select golden_id from "${t.store.schema}".golden where status = 'active')

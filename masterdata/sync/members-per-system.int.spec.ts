@@ -109,13 +109,25 @@ describe('every record of a system in one golden record', () => {
         .sort(),
     ).toEqual([...odooIds].sort());
 
-    // Both records of each system hold the golden phone, and the second contact, written to, the golden id.
+    // Both records of each system hold the golden phone, and every record the golden id: those that held every
+    // golden value already (the first three) by a write of the id alone, once its echo came back no more.
     for (const id of sfIds)
       expect(digits((await sfContact(id)).Phone), `salesforce ${id}`).toBe('442071234567');
-    expect((await sfContact(sfIds[1]!)).External_Id__c).toBe(golden.goldenId);
     for (const id of odooIds)
       expect(digits((await odooPartner(id)).phone), `odoo ${id}`).toBe('442071234567');
+    await expectStamped(golden.goldenId);
+    const before = await t.hubWrites();
+    t.sync.kick();
+    await t.settle();
+    expect(await writesSince(before)).toEqual({ salesforce: [], hubspot: [], odoo: [] });
   });
+
+  /** Every record of the customer carries the golden id where its system keeps it. */
+  const expectStamped = async (goldenId: string) => {
+    for (const id of sfIds) expect((await sfContact(id)).External_Id__c, `salesforce ${id}`).toBe(goldenId);
+    expect((await t.hsContact(hsId)).eai_golden_id, `hubspot ${hsId}`).toBe(goldenId);
+    for (const id of odooIds) expect((await odooPartner(id)).ref, `odoo ${id}`).toBe(goldenId);
+  };
 
   it("a person's edit reaches every record of the other systems once, and the echoes die out", async () => {
     await t.settle();
@@ -175,11 +187,12 @@ describe('every record of a system in one golden record', () => {
     for (const id of sfIds)
       expect((await sfContact(id)).External_Id__c, `salesforce ${id}`).toBe(after.goldenId);
     expect((await t.hsContact(hsId)).eai_golden_id).toBe(after.goldenId);
+    await expectStamped(after.goldenId);
     const writes = await writesSince(before);
     expect(writes.salesforce.sort()).toEqual([...sfIds].sort());
     expect(writes.hubspot).toEqual([hsId]);
-    // Odoo's partners were made by a person: their ref holds no golden id, and nothing is written there.
-    expect(writes.odoo).toEqual([]);
+    // Odoo's partners' ref held the golden id the hub stamped there: the surviving id, once into each.
+    expect(writes.odoo.sort()).toEqual([...odooIds].sort());
     await t.settle();
     expect(await writesSince(before)).toEqual(writes);
   });
@@ -284,5 +297,54 @@ describe('a HubSpot contact and a HubSpot company in one golden record', () => {
     await t.settle();
     expect(await hubspotWrites(before)).toEqual(writes);
     expect((await t.goldenOf('hubspot', contactId)).goldenId).toBe(golden.goldenId);
+  });
+
+  it('stamps the golden id on a company that holds every golden value already, once', async () => {
+    const name = `Ostwind Handel ${unique('gmbh').slice(-6)}`;
+    const companyId = (
+      await t.ok(
+        t.hs.json<{ id: string }>('POST', '/sim/companies', { properties: { name, phone: '+49401112233' } }),
+        'hs company',
+      )
+    ).id;
+    // The contact has no phone: the company's is the golden one, and the company holds every golden value its
+    // type can hold (name, phone). It used to get no write, so no eai_golden_id either.
+    const email = `${unique('greta')}@ostwind.example`;
+    const contactId = (
+      await t.ok(
+        t.hs.json<{ id: string }>('POST', '/sim/edit', {
+          properties: { firstname: 'Greta', lastname: 'Ostwind', email },
+        }),
+        'hs contact',
+      )
+    ).id;
+    await waitFor('both in the xref', async () =>
+      (
+        await Promise.all([
+          t.store.xref('hubspot', `company:${companyId}`),
+          t.store.xref('hubspot', contactId),
+        ])
+      ).every((id) => id !== null),
+    );
+    await t.settle();
+    const before = (await t.hubWrites()).hubspot.length;
+    const [a, b] = await Promise.all([
+      t.store.xref('hubspot', `company:${companyId}`),
+      t.store.xref('hubspot', contactId),
+    ]);
+    if (a !== b) await mergeGolden(t.store, a!, b!, 'steward');
+    t.sync.kick();
+    await t.settle();
+    const golden = await t.goldenOf('hubspot', contactId);
+    expect(digits(golden.record?.phones?.[0]?.number)).toBe('49401112233');
+    expect(await company(companyId)).toMatchObject({ name, eai_golden_id: golden.goldenId });
+    expect(await t.hsContact(contactId)).toMatchObject({ email, eai_golden_id: golden.goldenId });
+    expect(digits((await t.hsContact(contactId)).phone)).toBe('49401112233');
+    // The company was written its golden id alone, once; its echo is the hub's own: nothing follows.
+    const writes = await hubspotWrites(before);
+    expect(writes.filter(([, id]) => id === companyId)).toEqual([['company', companyId, 'update']]);
+    expect(writes.every(([, id]) => id === contactId || id === companyId)).toBe(true);
+    await t.settle();
+    expect(await hubspotWrites(before)).toEqual(writes);
   });
 });

@@ -29,7 +29,7 @@ import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
-import { staleGoldenIds } from './sent.ts';
+import { lacksGoldenId, staleGoldenIds } from './sent.ts';
 import { recordWriteBacks, type WriteBack } from './writeback.ts';
 
 const writeBacksTotal = counter({
@@ -80,7 +80,10 @@ export interface SyncCommand {
   sourceId: string | null;
   fields: GoldenField[];
   vals: Record<string, unknown>;
-  /** Null when the system holds every golden value already (nothing to write; the contact is still recorded). */
+  /**
+   * Null when the system holds every golden value and the golden id already (nothing to write; the contact is still
+   * recorded).
+   */
   event: PublishInput | null;
   /** The fields among `fields` that go back to the system whose edit of them lost survivorship. */
   writtenBack: GoldenField[];
@@ -215,7 +218,8 @@ export function planGoldenEvent(
  * The command for one system: the golden fields it does not hold yet. What it holds is what the hub last sent
  * there (`sync_sent`) or else its record as last received; a system the hub has not written to for this golden
  * record yet (or a new, restored or merged golden record) is compared on every field, later ones only on the
- * fields that changed. The system where an edit was made already holds the new value and gets nothing.
+ * fields that changed. The system where an edit was made already holds the new value and gets nothing. A record that
+ * does not carry the golden id yet where its system keeps it is also sent the id (`customerId`), alone if need be.
  */
 export function planCommand(options: {
   topic: string;
@@ -243,12 +247,14 @@ export function planCommand(options: {
       ? sent.vals[f]
       : (member?.record as unknown as Record<string, unknown> | undefined)?.[f];
   const fields = candidates.filter((f) => !sameValue(held(f), golden[f]));
-  // The record still carries the id of a golden record merged into this one: the command writes the surviving id
-  // (`customerId` among its changedFields, which the sinks' mappings write as their golden id field), whatever
-  // else the system holds already; once, not again with each change until its echo comes (`sync_sent` keeps it).
+  // The record does not carry this golden id yet (none, or the id of a golden record merged into this one): the
+  // command writes it (`customerId` among its changedFields, which the sinks' mappings write as their golden id
+  // field), whatever else the system holds already, alone if need be; once, not again with each change until its
+  // echo comes (`sync_sent` keeps it). Written only with a value change, it never reached a record that held every
+  // golden value already (one a person made, a company beside its contact).
   const restamp =
     !!member &&
-    staleGoldenIds(member.record, system, id).length > 0 &&
+    (staleGoldenIds(member.record, system, id).length > 0 || lacksGoldenId(member.record, system, id)) &&
     !(sent && !firstContact && sent.vals.customerId === id);
   const vals = {
     ...Object.fromEntries(fields.map((f) => [f, golden[f] ?? null])),

@@ -740,6 +740,15 @@ describe('planning golden events and commands', () => {
     golden_id: 'gc-1',
     record: { ...customer(system, id), ...record },
   });
+  /** A member whose record carries the golden id 'gc-1' where its system keeps it (`idType`), as its echo brought it. */
+  const stamped = (system: string, id: string, idType: string, record: Partial<CustomerPartyMaster> = {}) =>
+    member(system, id, {
+      sourceIds: [
+        { system, id, idType: null },
+        { system, id: 'gc-1', idType },
+      ],
+      ...record,
+    });
 
   it('publishes UPDATED with the changed fields, nothing when only updatedAt moved, and MERGED for a merged id', () => {
     const plan = planGoldenEvent(
@@ -800,7 +809,7 @@ describe('planning golden events and commands', () => {
       create: false,
       current,
       plan,
-      member: member('salesforce', '003A'),
+      member: stamped('salesforce', '003A', 'External_Id__c'),
       sent: sentTo('salesforce', '003A'),
     });
     expect(toSf?.fields).toEqual(['emails']);
@@ -808,7 +817,13 @@ describe('planning golden events and commands', () => {
       changeType: 'UPDATED',
       changedFields: ['emails', 'updatedAt'],
       origin: { system: 'mdm' },
-      customer: { customerId: 'gc-1', sourceIds: [{ system: 'salesforce', id: '003A' }] },
+      customer: {
+        customerId: 'gc-1',
+        sourceIds: [
+          { system: 'salesforce', id: '003A' },
+          { system: 'salesforce', id: 'gc-1' },
+        ],
+      },
     });
     const toHs = planCommand({
       topic: 'cmd.hubspot',
@@ -816,7 +831,7 @@ describe('planning golden events and commands', () => {
       create: false,
       current,
       plan,
-      member: member('hubspot', '101', after),
+      member: stamped('hubspot', '101', 'eai_golden_id', after),
       sent: sentTo('hubspot', '101'),
     });
     expect(toHs?.event).toBeNull();
@@ -833,7 +848,7 @@ describe('planning golden events and commands', () => {
       create: false,
       current,
       plan,
-      member: member('salesforce', '003A'),
+      member: stamped('salesforce', '003A', 'External_Id__c'),
       sent: { ...sentTo('salesforce', '003A'), fields: ['emails'], vals: { emails: after.emails } },
     });
     expect(again?.event).toBeNull();
@@ -859,12 +874,14 @@ describe('planning golden events and commands', () => {
     const command = (m: ReturnType<typeof member>, vals?: Record<string, unknown>) =>
       planCommand({
         topic: 't',
-        system: 'salesforce',
+        system: m.system,
         create: false,
         current,
         plan,
         member: m,
-        sent: vals ? { golden_id: id, system: 'salesforce', source_id: '003A', fields: [], vals } : undefined,
+        sent: vals
+          ? { golden_id: id, system: m.system, source_id: m.source_id, fields: [], vals }
+          : undefined,
       });
     // The record's stamp names a golden record merged into this one: the command writes its id, with no field.
     const stale = command(holding('gc-00000000000000000007', 'External_Id__c'));
@@ -878,9 +895,55 @@ describe('planning golden events and commands', () => {
     expect(
       command(holding('gc-00000000000000000007', 'External_Id__c'), { customerId: id })?.event,
     ).toBeNull();
-    // Its stamp is the golden id now (an echo brought it), or it carries none: nothing to write.
+    // Its stamp is the golden id now (an echo brought it): nothing to write.
     expect(command(holding(id, 'External_Id__c'))?.event).toBeNull();
-    expect(command(member('salesforce', '003A'))?.event).toBeNull();
+  });
+
+  it('stamps the golden id on a record that holds every value but no golden id, once', () => {
+    const id = 'gc-0000000000000000000a';
+    const current = { ...golden({ customerId: id }), golden_id: id };
+    const plan = planGoldenEvent('g', { before: null, beforeStatus: null }, current, [], []);
+    const record = (system: string, sourceId: string, ids: Array<{ id: string; idType: string }> = []) =>
+      member(system, sourceId, {
+        ...current.record,
+        sourceIds: [{ system, id: sourceId, idType: null }, ...ids.map((i) => ({ system, ...i }))],
+      });
+    const command = (m: ReturnType<typeof member>, vals?: Record<string, unknown>) =>
+      planCommand({
+        topic: 't',
+        system: m.system,
+        create: false,
+        current,
+        plan,
+        member: m,
+        sent: vals
+          ? { golden_id: id, system: m.system, source_id: m.source_id, fields: [], vals }
+          : undefined,
+      });
+    // A HubSpot contact or company, a Salesforce record, an Odoo partner a person made: the golden id alone.
+    for (const m of [
+      record('hubspot', '101'),
+      record('hubspot', 'company:7', [{ id: 'company:7', idType: 'company' }]),
+      record('salesforce', '003A'),
+      record('odoo', '9'),
+    ]) {
+      const stamp = command(m);
+      expect(stamp?.fields, `${m.system} ${m.source_id}`).toEqual([]);
+      expect(stamp?.vals).toEqual({ customerId: id });
+      expect(stamp?.event?.value).toMatchObject({
+        changedFields: ['customerId', 'updatedAt'],
+        customer: { customerId: id },
+      });
+      // Sent, its echo not back yet: not again.
+      expect(command(m, { customerId: id })?.event).toBeNull();
+    }
+    // Its echo brought the id: nothing more.
+    expect(command(record('hubspot', '101', [{ id, idType: 'eai_golden_id' }]))?.event).toBeNull();
+    expect(command(record('odoo', '9', [{ id, idType: 'ref' }]))?.event).toBeNull();
+    // An Odoo ref a person keeps (an ERP number) is no golden id: never written over.
+    expect(command(record('odoo', '9', [{ id: 'K-1001', idType: 'ref' }]))?.event).toBeNull();
+    // A system that keeps no golden id on its records gets nothing.
+    expect(command(record('sap', '0000100200'))?.event).toBeNull();
   });
 });
 

@@ -317,7 +317,7 @@ export async function startThreeSystems(
     odooPartner: async (id) =>
       (
         await odoo.call<Array<Record<string, unknown>>>('res.partner', 'read', [[id]], {
-          fields: ['name', 'email', 'phone', 'write_uid'],
+          fields: ['name', 'email', 'phone', 'ref', 'write_uid'],
         })
       )[0]!,
     odooEdit: async (values, id) =>
