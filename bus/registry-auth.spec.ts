@@ -37,7 +37,7 @@ describe('the schema registry credentials from the environment', () => {
       'EAI_REGISTRY_BEARER_TOKEN: set together with EAI_REGISTRY_BASIC_AUTH: the registry takes one, keep one of them',
     );
     expect(refused({ EAI_REGISTRY_CA_FILE: '/nonexistent/ca.pem' })).toBe(
-      'EAI_REGISTRY_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)',
+      'EAI_REGISTRY_CA_FILE: cannot read /nonexistent/ca.pem: no such file (ENOENT)',
     );
     const oauth = {
       EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: 'https://idp.example.com/oauth2/token',

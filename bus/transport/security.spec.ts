@@ -102,7 +102,7 @@ describe('EAI_KAFKA_SECURITY_PROTOCOL and its companions', () => {
     );
     expect(
       refused({ EAI_KAFKA_SECURITY_PROTOCOL: 'SSL', EAI_KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') }),
-    ).toBe(`EAI_KAFKA_SSL_CA_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`);
+    ).toBe(`EAI_KAFKA_SSL_CA_FILE: cannot read ${join(dir, 'missing.pem')}: no such file (ENOENT)`);
     expect(refused({ EAI_KAFKA_SECURITY_PROTOCOL: 'SSL', EAI_KAFKA_SSL_CA_FILE: jksFile })).toMatch(
       /^EAI_KAFKA_SSL_CA_FILE: .*truststore.jks holds no PEM certificate .*keytool/,
     );
