@@ -51,11 +51,6 @@ function writeState(state: StackState): void {
   writeFileSync(stackPaths.stateFile(), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** Hides the password in a connection URL for display. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
-
 async function probe(check: () => Promise<boolean>): Promise<boolean> {
   try {
     return await check();

@@ -23,7 +23,7 @@ export async function postgresReachable(databaseUrl: string, timeoutMs = 2000): 
 
 /** A database URL as it may be shown: its password replaced by `***`. */
 export function maskedDatabaseUrl(databaseUrl: string): string {
-  return databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return databaseUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { stackHome } from '../../stack/paths.ts';
 import { stackHomeOnPort } from '../../stack/preflight.ts';
-import { redactUrl, stackDown, stackStatus, stackUp } from '../../stack/stack.ts';
+import { stackDown, stackStatus, stackUp } from '../../stack/stack.ts';
+import { maskedDatabaseUrl } from '../../store/probe.ts';
 import { printResult } from '../output.ts';
 
 /** Whose stack answers, and the EAI_HOME that uses it. */
@@ -27,12 +28,16 @@ export function registerStackCommand(program: Command): void {
       printResult(
         !!options.json,
         // The hub and the CLI read the full URL from the stack's state file: nothing needs the password printed.
-        { brokers: state.brokers, registryUrl: state.registryUrl, databaseUrl: redactUrl(state.databaseUrl) },
+        {
+          brokers: state.brokers,
+          registryUrl: state.registryUrl,
+          databaseUrl: maskedDatabaseUrl(state.databaseUrl),
+        },
         () =>
           [
             `kafka:    ${state.brokers}`,
             `registry: ${state.registryUrl}`,
-            `database: ${redactUrl(state.databaseUrl)}`,
+            `database: ${maskedDatabaseUrl(state.databaseUrl)}`,
           ].join('\n'),
       );
     });
@@ -58,7 +63,7 @@ export function registerStackCommand(program: Command): void {
     )
     .action(async (options: { json?: boolean }) => {
       const status = await stackStatus();
-      const shown = { ...status, databaseUrl: redactUrl(status.databaseUrl) };
+      const shown = { ...status, databaseUrl: maskedDatabaseUrl(status.databaseUrl) };
       const pid = (p: number | null) => (p ? ` (pid ${p})` : '');
       // No database known (no DATABASE_URL, no state file in this stack home) while something answers on the broker or
       // registry port: a stack another clone started, which this one does not reuse (and whose ports `eai up` finds

@@ -16,7 +16,8 @@ import {
   instanceIdFromEnv,
 } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
-import { redactUrl, stackUp } from '../../stack/stack.ts';
+import { stackUp } from '../../stack/stack.ts';
+import { maskedDatabaseUrl } from '../../store/probe.ts';
 import { awaitKafka } from '../endpoints.ts';
 import { checkHubHost, checkHubPort, wholeNumber } from '../options.ts';
 import { printResult } from '../output.ts';
@@ -212,7 +213,7 @@ export function registerUpCommand(program: Command): void {
           masterdata: masterdata ? `on (schema ${masterdata.schema})` : 'off (--masterdata)',
           brokers: stack.brokers,
           registryUrl: stack.registryUrl,
-          databaseUrl: redactUrl(stack.databaseUrl),
+          databaseUrl: maskedDatabaseUrl(stack.databaseUrl),
           ...(hub.orchestrator
             ? {
                 workflows: `${hub.url}/workflows`,

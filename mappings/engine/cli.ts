@@ -202,6 +202,24 @@ const WEBHOOK_OBJECT_FORMATS: Record<string, string> = {
   company: 'hubspot-company',
 };
 
+interface SetApartEvent {
+  $loc: string;
+  subscriptionType: string;
+  objectId?: string;
+}
+
+/** The events a webhook batch's reader set apart (`otherEvents`), none for other documents. */
+function setApartOf(document: MappedDocument['document']): SetApartEvent[] {
+  const other = (document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
+  return Array.isArray(other) ? (other as SetApartEvent[]) : [];
+}
+
+/** The object a set-apart event is of (`company` of `company.creation`), and the format that reads its events. */
+function objectOf(event: SetApartEvent): { object: string; reader: string | undefined } {
+  const object = event.subscriptionType.split('.')[0] ?? '';
+  return { object, reader: WEBHOOK_OBJECT_FORMATS[object] };
+}
+
 /**
  * Events a webhook batch's reader set apart (`otherEvents`: HubSpot posts every subscription of an app to one URL, so
  * a contact batch holds a company's events too, which the contact mapping never sees): not mapped, each named with
@@ -212,17 +230,11 @@ function setApartEvents(
   format: string,
   readAlso: ReadonlySet<string> = new Set(),
 ): NotMappedError[] {
-  const other = (document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
-  if (!Array.isArray(other)) return [];
-  const events = other as Array<{ $loc: string; subscriptionType: string; objectId?: string }>;
   // An event of an object whose own reader read the batch too (readAlso) is that reader's: mapped there.
-  const ownReader = (e: { subscriptionType: string }) =>
-    WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''];
-  return events
-    .filter((e) => !readAlso.has(ownReader(e) ?? ''))
+  return setApartOf(document)
+    .filter((e) => !readAlso.has(objectOf(e).reader ?? ''))
     .map((e) => {
-      const object = e.subscriptionType.split('.')[0] ?? '';
-      const reader = ownReader(e);
+      const { object, reader } = objectOf(e);
       const maps = reader && reader !== format ? `; eai map --format ${reader} maps a ${object}'s` : '';
       const where = e.$loc || '/';
       return new NotMappedError(
@@ -354,12 +366,8 @@ async function setApartMapped(
   const formats = new Set<string>();
   for (const result of results) {
     if (isFailed(result)) continue;
-    const other = (result.document.tree as { otherEvents?: unknown } | undefined)?.otherEvents;
-    if (!Array.isArray(other)) continue;
-    for (const e of other as Array<{ subscriptionType: string }>) {
-      const reader = WEBHOOK_OBJECT_FORMATS[e.subscriptionType.split('.')[0] ?? ''];
+    for (const { reader } of setApartOf(result.document).map(objectOf))
       if (reader && reader !== format) formats.add(reader);
-    }
   }
   const more: Array<MappedDocument | FailedDocument> = [];
   for (const other of formats)

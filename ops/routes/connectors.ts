@@ -257,8 +257,8 @@ function asHttpError(error: unknown, nameInPath = false, renamed: Record<string,
 }
 
 /** 404 for a connector the group lacks, with the name meant when it is a slip of one it has (`sap-ordrs`). */
-function missing(name: string, names: readonly string[]): never {
-  const hint = meant(name, names);
+function missing(name: string, runtime: Pick<ConnectorRuntime, 'names'>): never {
+  const hint = meant(name, runtime.names());
   throw new HttpError(404, `no connector "${name}"${hint ? `; ${hint}` : ''}`);
 }
 
@@ -433,7 +433,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name, runtime.names());
+      if (!definition) missing(params.name, runtime);
       return { status: 200, body: definition };
     },
   );
@@ -497,7 +497,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
       responses: { 204: { description: 'Deleted.' }, ...notFound },
     },
     async ({ params }) => {
-      if (!(await runtime.remove(params.name))) missing(params.name, runtime.names());
+      if (!(await runtime.remove(params.name))) missing(params.name, runtime);
       return { status: 204 };
     },
   );
@@ -514,7 +514,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params, principal }) => {
       const status = await runtime.status(params.name);
-      if (!status) missing(params.name, runtime.names());
+      if (!status) missing(params.name, runtime);
       return { status: 200, body: viewed(principal, status) };
     },
   );
@@ -536,7 +536,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
         responses: { ...accepted, ...notFound },
       },
       async ({ params }) => {
-        if (!(await runtime.setTargetState(params.name, state))) missing(params.name, runtime.names());
+        if (!(await runtime.setTargetState(params.name, state))) missing(params.name, runtime);
         return { status: 202 };
       },
     );
@@ -565,9 +565,9 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params, query, principal }) => {
       const before = await runtime.status(params.name);
-      if (!before) missing(params.name, runtime.names());
+      if (!before) missing(params.name, runtime);
       const restart = !query.onlyFailed || before.state === 'FAILED';
-      if (restart && !(await runtime.restart(params.name))) missing(params.name, runtime.names());
+      if (restart && !(await runtime.restart(params.name))) missing(params.name, runtime);
       return { status: 202, body: viewed(principal, before, restart) };
     },
   );
@@ -584,7 +584,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       const offsets = await runtime.offsets(params.name);
-      if (!offsets) missing(params.name, runtime.names());
+      if (!offsets) missing(params.name, runtime);
       return { status: 200, body: { offsets: offsets.map(withConnectOffsetKeys) } };
     },
   );
@@ -611,7 +611,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     async ({ params, body }) => {
       try {
         const offsets = body.offsets.map(fromConnectOffsetKeys) as typeof body.offsets;
-        if (!(await runtime.alterOffsets(params.name, offsets))) missing(params.name, runtime.names());
+        if (!(await runtime.alterOffsets(params.name, offsets))) missing(params.name, runtime);
       } catch (error) {
         return asHttpError(error);
       }
@@ -636,7 +636,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ params }) => {
       try {
-        if (!(await runtime.alterOffsets(params.name, null))) missing(params.name, runtime.names());
+        if (!(await runtime.alterOffsets(params.name, null))) missing(params.name, runtime);
       } catch (error) {
         return asHttpError(error);
       }
@@ -797,7 +797,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name, runtime.names());
+      if (!definition) missing(params.name, runtime);
       return { status: 200, body: connectConfig(definition) };
     },
   );
@@ -864,7 +864,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const definition = runtime.definition(params.name);
-      if (!definition) missing(params.name, runtime.names());
+      if (!definition) missing(params.name, runtime);
       const tasks =
         definition.state === 'STOPPED'
           ? []
@@ -888,7 +888,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const status = await runtime.status(params.name);
-      if (!status) missing(params.name, runtime.names());
+      if (!status) missing(params.name, runtime);
       onlyTask(params.name, params.task);
       const [task] = connectStatusView(status).tasks;
       if (!task) throw new HttpError(404, `connector "${params.name}" is STOPPED: it has no task`);
@@ -910,9 +910,9 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
       },
     },
     async ({ params }) => {
-      if (!runtime.definition(params.name)) missing(params.name, runtime.names());
+      if (!runtime.definition(params.name)) missing(params.name, runtime);
       onlyTask(params.name, params.task);
-      if (!(await runtime.restart(params.name))) missing(params.name, runtime.names());
+      if (!(await runtime.restart(params.name))) missing(params.name, runtime);
       return { status: 204 };
     },
   );
@@ -937,7 +937,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
     },
     async ({ params }) => {
       const topics = connectorTopics(runtime, params.name);
-      if (!topics) missing(params.name, runtime.names());
+      if (!topics) missing(params.name, runtime);
       return { status: 200, body: { [params.name]: { topics } } };
     },
   );
@@ -953,7 +953,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
       responses: { ...accepted, ...notFound },
     },
     async ({ params }) => {
-      if (!runtime.definition(params.name)) missing(params.name, runtime.names());
+      if (!runtime.definition(params.name)) missing(params.name, runtime);
       return { status: 202 };
     },
   );
