@@ -1017,6 +1017,19 @@ class KafkajsAdmin implements TransportAdmin {
         { type: 2, name: topic, configEntries: [...entries].map(([name, value]) => ({ name, value })) },
       ],
     });
+    // The controller takes the change at once; the broker that answers describeConfigs (and takes the next produce)
+    // applies it when its metadata catches up. Return once it has, so a caller reads and uses what it wrote.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const now = await this.describeTopicConfig(topic);
+      if (Object.entries(changes).every(([name, value]) => now[name] === value)) return;
+      if (Date.now() > deadline) {
+        throw new RetriableError(
+          `topic ${topic}: the broker did not apply ${Object.keys(changes).join(', ')} within 10 s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
   async topicOffsets(topic: string) {
     const offsets = await whileLeadersElected(`offsets of topic ${topic}`, () =>
