@@ -7,6 +7,7 @@ import { builtinPlugins, connectorDefinition } from '../connectors/index.ts';
 import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
+import { mdmConfigSchema } from '../masterdata/config.ts';
 import { adminEnvSchema } from '../ops/api/index.ts';
 import { instanceEnvSchema } from '../ops/instance-env.ts';
 import { orchestratorEnvSchema } from '../ops/orchestrator-env.ts';
@@ -117,6 +118,7 @@ type JsonSchema = {
   enum?: unknown[];
   const?: unknown;
   items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
 };
 
 function typeOf(schema: JsonSchema): string {
@@ -143,6 +145,9 @@ function optionRows(schema: JsonSchema, prefix = ''): string[] {
       `| \`${key}\` | ${nested.length ? 'object' : cell(typeOf(option))} | ${required.has(name) && option.default === undefined ? 'yes' : 'no'} | ${cell(option.description)} | ${cell(fallback)} |`,
     );
     for (const variant of nested) rows.push(...optionRows(variant, `${key}.`));
+    // A map of named entries (z.record: `sync.systems.<name>`): the options of each entry.
+    const entry = option.additionalProperties;
+    if (typeof entry === 'object' && entry.properties) rows.push(...optionRows(entry, `${key}.<name>.`));
   }
   return rows;
 }
@@ -178,6 +183,7 @@ const sections: Record<string, Record<string, () => string>> = {
   'docs/connectors.md': { 'connector-file': renderConnectorFileTable, plugins: renderPluginTables },
   'README.md': { env: renderEnvTable },
   'docs/orchestrator.md': { 'parked-retry': () => optionTable(parkedRetrySchema) },
+  'masterdata/README.md': { config: () => optionTable(mdmConfigSchema) },
   'docs/mappings.md': {
     'mapping-file': renderMappingFileTable,
     formats: renderFormatTable,

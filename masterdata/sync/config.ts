@@ -57,6 +57,12 @@ export const syncSystemSchema = z
       .describe(
         `With create: JSONata on the golden record, true when it holds what the system needs to create a record (\`$has(path)\`: a value is there); until then nothing is sent there, and the first change that makes it true sends every value. Defaults: salesforce \`${DEFAULT_CREATE_WHEN.salesforce}\`; odoo \`${DEFAULT_CREATE_WHEN.odoo}\`; other systems: always`,
       ),
+    createInReview: z
+      .boolean()
+      .default(false)
+      .describe(
+        'With create: create a golden record at once even while one of its records waits in the steward queue with a record of another golden record (a pair under review, or held for a conflict). By default (false) that create waits for the steward, so that a merge does not leave the system two records of one customer, and goes out once no such pair is left (the steward rejected it, or the records changed)',
+      ),
     hubChangeOrigin: z
       .array(z.string().min(1))
       .default([])

@@ -25,7 +25,7 @@ import { RepeatedFailure } from '../../lib/repeated-failure.ts';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
-import type { MasterDataStore } from '../store.ts';
+import type { Client, MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
@@ -411,12 +411,72 @@ export async function startGoldenSync(options: {
     return refused;
   }
 
+  /** A pair of one of the golden record's records with a record of another golden record waits in the steward queue. */
+  const PENDING_PAIR = (golden: string) => `
+    exists (select 1 from ${q}.source_record ra
+              join ${q}.match_pair mp on mp.a_system = ra.system and mp.a_id = ra.source_id
+               and mp.status in ('review', 'held')
+              join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
+             where ra.golden_id = ${golden} and rb.golden_id is distinct from ${golden})
+    or exists (select 1 from ${q}.source_record rb
+              join ${q}.match_pair mp on mp.b_system = rb.system and mp.b_id = rb.source_id
+               and mp.status in ('review', 'held')
+              join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
+             where rb.golden_id = ${golden} and ra.golden_id is distinct from ${golden})`;
+
+  /**
+   * Whether a create of the golden record in the system waits for the steward (config `createInReview`): held, it
+   * is kept in sync_held_create (migration 019) until releaseHeldCreates finds no pair of it left in the queue.
+   */
+  async function holdForReview(
+    client: Client,
+    goldenId: string,
+    system: string,
+    known: Map<string, boolean>,
+  ): Promise<boolean> {
+    let pending = known.get(goldenId);
+    if (pending === undefined) {
+      pending =
+        (await client.query(`select ${PENDING_PAIR('$1')} as pending`, [goldenId])).rows[0]?.pending === true;
+      known.set(goldenId, pending);
+    }
+    if (!pending) return false;
+    const held = await client.query(
+      `insert into ${q}.sync_held_create (golden_id, system) values ($1, $2) on conflict do nothing`,
+      [goldenId, system],
+    );
+    if ((held.rowCount ?? 0) > 0)
+      log.info({ goldenId, system }, 'create held: the golden record waits in the steward queue');
+    return true;
+  }
+
+  /**
+   * Creates held for review whose golden record has no pair left in the steward queue go out now: a golden_outbox
+   * row naming the system (its writeback, no fields), which plans the create as a first contact. A golden record
+   * merged or deleted meanwhile is only let go.
+   */
+  async function releaseHeldCreates(client: Client): Promise<void> {
+    const released = await client.query(
+      `with released as (
+         delete from ${q}.sync_held_create h
+          where not exists (select 1 from ${q}.golden g where g.golden_id = h.golden_id and g.status = 'active'
+                              and (${PENDING_PAIR('h.golden_id')}))
+         returning h.golden_id, h.system)
+       insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
+       select r.golden_id, g.record, g.status, jsonb_build_object(r.system, '[]'::jsonb)
+         from released r join ${q}.golden g on g.golden_id = r.golden_id and g.status = 'active'`,
+    );
+    if ((released.rowCount ?? 0) > 0)
+      log.info({ creates: released.rowCount }, 'creates held for the steward released');
+  }
+
   async function runOnce(): Promise<number> {
     const client = await store.pool.connect();
     try {
       await client.query('begin');
       // The matcher's lock: an echo of what this pass sends is classified only after sync_sent is committed.
       await store.lock(client);
+      await releaseHeldCreates(client);
       const rows = (
         await client.query<OutboxRow>(
           `select seq, golden_id, before, before_status, writeback from ${q}.golden_outbox order by seq limit $1
@@ -487,6 +547,7 @@ export async function startGoldenSync(options: {
       ).rows;
       const events: PublishInput[] = [];
       const commands: SyncCommand[] = [];
+      const inReview = new Map<string, boolean>();
       for (const current of goldens) {
         const id = current.golden_id;
         const mergedIn = goldens
@@ -516,7 +577,8 @@ export async function startGoldenSync(options: {
           const create =
             settings.create &&
             inSystem.length === 0 &&
-            (await canCreate(system, current.record as CustomerPartyMaster));
+            (await canCreate(system, current.record as CustomerPartyMaster)) &&
+            (settings.createInReview || !(await holdForReview(client, id, system, inReview)));
           for (const member of inSystem.length > 0 ? inSystem : [undefined]) {
             const command = planCommand({
               topic: commandTopic(system),
