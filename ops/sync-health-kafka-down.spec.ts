@@ -26,7 +26,7 @@ function readings(statuses: ConnectorStatus[]): SyncHealthReadings {
     })),
     masterData: {
       status: 'fulfilled',
-      value: { rows: [], runs: [], stats: { review: 0, golden: 3 }, requests: new Map() },
+      value: { rows: [], runs: [], stats: { review: 0, golden: 3 }, requests: new Map(), held: new Map() },
     },
     backlog: noAnswer('the backlog query'),
     depths: noAnswer('the dead-letter depths'),

@@ -62,6 +62,7 @@ const masterDataUp = answered<MasterDataReading>({
   ],
   stats: { review: 0, golden: 7 },
   requests: new Map(),
+  held: new Map([['hubspot', 2]]),
 });
 /** PostgreSQL stopped: the pool's connection refused, as pg says it. */
 const masterDataDown = refused(
@@ -110,6 +111,18 @@ describe('sync health with every input read', () => {
     expect(health.systems.find((s) => s.system === 'hubspot')?.outbound.writtenBack).toBe(2);
     expect(health.systems.find((s) => s.system === 'salesforce')?.outbound.writtenBack).toBe(0);
     expect(health.status).toBe('ok');
+  });
+
+  it('shows per system the creates held for the steward, not judged (the steward queue is); unknown while the master data is', async () => {
+    const health = judgeSyncHealth(readings(kafkaUp, masterDataUp));
+    expect(health.systems.find((s) => s.system === 'hubspot')?.outbound.heldCreates).toBe(2);
+    expect(health.systems.find((s) => s.system === 'salesforce')?.outbound.heldCreates).toBe(0);
+    expect(health.status).toBe('ok');
+    const away = judgeSyncHealth(
+      readings(kafkaUp, { status: 'rejected', reason: new Error('connect ECONNREFUSED 127.0.0.1:15432') }),
+    );
+    expect(away.systems.find((s) => s.system === 'salesforce')?.outbound.heldCreates).toBeNull();
+    expect(away.unknown.flatMap((u) => u.fields)).toContain('systems[].outbound.heldCreates');
   });
 });
 

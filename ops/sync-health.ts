@@ -132,6 +132,11 @@ export interface SystemHealth {
      * survivorship (masterdata/sync/writeback.ts): 0 when no relay runs in this process.
      */
     writtenBack: number;
+    /**
+     * Golden records the hub holds back from creating in the system until a steward decides on a pair of theirs
+     * (masterdata sync `createInReview`); null: the master data database did not answer.
+     */
+    heldCreates: number | null;
     sinks: SinkHealth[];
   };
   /**
@@ -199,6 +204,7 @@ export const MASTER_DATA_FIELDS = [
   'systems[].inbound.records',
   'systems[].drift',
   'systems[].resyncRequested',
+  'systems[].outbound.heldCreates',
 ];
 
 export interface SyncHealthDeps {
@@ -255,6 +261,11 @@ const syncMetrics = {
   failedPushes: gauge({
     name: 'eai_sync_failed_pushes',
     help: "Records a system's sinks sent to the dead-letter topic since this instance started.",
+    labelNames: ['system'],
+  }),
+  heldCreates: gauge({
+    name: 'eai_sync_held_creates',
+    help: 'Golden records held back from being created in a system until a steward decides on a pair of theirs (masterdata sync createInReview).',
     labelNames: ['system'],
   }),
   stewardQueue: gauge({
@@ -461,6 +472,8 @@ export interface MasterDataReading {
   runs: Awaited<ReturnType<MasterDataStore['lastReconciles']>>;
   stats: { review: number; golden: number };
   requests: Map<string, ResyncRequested>;
+  /** Per system: creates held for the steward (masterdata/sync/relay.ts); absent: none. */
+  held: Map<string, number>;
 }
 
 /**
@@ -507,7 +520,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
     withDeadline(
       (async (): Promise<MasterDataReading> => {
-        const [rows, runs, stats, requests] = await Promise.all([
+        const [rows, runs, stats, requests, held] = await Promise.all([
           deps.store.pool
             .query<{ system: string; records: string; last_at: Date | null }>(
               `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
@@ -516,8 +529,13 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
           deps.store.lastReconciles(),
           deps.store.stats(),
           openResyncRequests(deps.store.pool, deps.store.schema),
+          deps.store.pool
+            .query<{ system: string; held: string }>(
+              `select system, count(*) as held from ${quoteSchema(deps.store.schema)}.sync_held_create group by system`,
+            )
+            .then((r) => new Map(r.rows.map((row) => [row.system, Number(row.held)]))),
         ]);
-        return { rows, runs, stats, requests };
+        return { rows, runs, stats, requests, held };
       })(),
       MASTER_DATA_QUERY_TIMEOUT_MS,
       'the master data database',
@@ -611,13 +629,15 @@ export function judgeSyncHealth(read: SyncHealthReadings, now = new Date()): Syn
   let perSystem = new Map<string, { records: number; lastAt: string | null }>();
   let reconciles = new Map<string, SystemHealth['drift']>();
   let resyncs = new Map<string, ResyncRequested>();
+  let heldCreates = new Map<string, number>();
   let stewardQueue: number | null = null;
   let goldenRecords: number | null = null;
   const unknown: UnknownFields[] = [];
   // Why the master data could not be read: each system's records and drift are unknown, not 0 and never reconciled.
   let masterDataUnknown: string | null = null;
   if (read.masterData.status === 'fulfilled') {
-    const { rows, runs, stats, requests } = read.masterData.value;
+    const { rows, runs, stats, requests, held } = read.masterData.value;
+    heldCreates = held;
     perSystem = new Map(
       rows.map((r) => [r.system, { records: Number(r.records), lastAt: r.last_at?.toISOString() ?? null }]),
     );
@@ -716,6 +736,7 @@ export function judgeSyncHealth(read: SyncHealthReadings, now = new Date()): Syn
     ...sources.keys(),
     ...reconciles.keys(),
     ...resyncs.keys(),
+    ...heldCreates.keys(),
     ...(perSystemLetters?.keys() ?? []),
   ]);
   const systems: SystemHealth[] = [...names].sort().map((system) => {
@@ -746,6 +767,7 @@ export function judgeSyncHealth(read: SyncHealthReadings, now = new Date()): Syn
         backlogSeconds: Math.max(0, ...own.map((s) => s.backlogSeconds ?? 0)),
         failedPushes: own.reduce((n, s) => n + s.failed, 0),
         writtenBack: read.writebacks[system] ?? 0,
+        heldCreates: masterDataUnknown ? null : (heldCreates.get(system) ?? 0),
         sinks: own,
       },
       drift,
@@ -919,6 +941,8 @@ function setGauges(health: SyncHealth): void {
     syncMetrics.backlogRecords.set({ system: s.system, direction: 'out' }, s.outbound.backlogRecords);
     syncMetrics.backlogSeconds.set({ system: s.system, direction: 'out' }, s.outbound.backlogSeconds);
     syncMetrics.failedPushes.set({ system: s.system }, s.outbound.failedPushes);
+    if (s.outbound.heldCreates !== null)
+      syncMetrics.heldCreates.set({ system: s.system }, s.outbound.heldCreates);
     if (s.deadLetters) {
       syncMetrics.deadLetters.set({ system: s.system, direction: 'in' }, s.deadLetters.inbound);
       syncMetrics.deadLetters.set({ system: s.system, direction: 'out' }, s.deadLetters.outbound);

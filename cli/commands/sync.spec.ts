@@ -31,4 +31,16 @@ describe('eai sync status table', () => {
     expect(text).toMatch(/ last received UTC +last sent UTC /);
     expect(text).toMatch(/^odoo +ok +2026-12-07 09:19:11 +- /m);
   });
+
+  it('shows the creates held for the steward in the held column: a number, - for none or an older hub, unknown', () => {
+    const base = health(null, null);
+    const withHeld = (heldCreates: number | null | undefined): SyncHealth => ({
+      ...base,
+      systems: base.systems.map((s) => ({ ...s, outbound: { ...s.outbound, heldCreates } })),
+    });
+    expect(syncStatusText(base)).toMatch(/ failed +held +dead /);
+    expect(syncStatusText(withHeld(3))).toMatch(/^odoo +ok +- +- +0 +0 +3 +0 /m);
+    expect(syncStatusText(withHeld(0))).toMatch(/^odoo +ok +- +- +0 +0 +- +0 /m);
+    expect(syncStatusText(withHeld(null))).toMatch(/^odoo +ok +- +- +0 +0 +unknown +0 /m);
+  });
 });

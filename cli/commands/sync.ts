@@ -7,7 +7,13 @@ interface SystemHealth {
   status: string;
   reasons: string[];
   inbound: { lastReceivedAt: string | null; records: number | null };
-  outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
+  /** heldCreates: absent from a hub older than it. */
+  outbound: {
+    lastSentAt: string | null;
+    backlogRecords: number;
+    failedPushes: number;
+    heldCreates?: number | null;
+  };
   drift: { missing: number; extra: number; differs: number; erased?: number; repaired: boolean } | null;
   /** Open requests to re-read (absent from a hub older than it). */
   resyncRequested?: { records: number; entities: string[]; since: string | null } | null;
@@ -67,6 +73,10 @@ const dead = (s: SystemHealth) =>
       ? 'unknown'
       : String(s.deadLetters.inbound + s.deadLetters.outbound);
 
+/** Creates held for the steward; '-' from a hub that does not say or none held; unknown while unread. */
+const held = (s: SystemHealth) =>
+  s.outbound.heldCreates === null ? 'unknown' : s.outbound.heldCreates ? String(s.outbound.heldCreates) : '-';
+
 /** A time in the table: UTC, to the second, as the header says (the hub's times are ISO instants). */
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
@@ -74,10 +84,10 @@ export function syncStatusText(h: SyncHealth): string {
   const driftUnknown = unknownWhy(h, 'systems[].drift') !== undefined;
   const resyncUnknown = unknownWhy(h, 'systems[].resyncRequested') !== undefined;
   const recordsWhy = unknownWhy(h, 'systems[].inbound.records');
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received UTC'.padEnd(20)} ${'last sent UTC'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'dead'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received UTC'.padEnd(20)} ${'last sent UTC'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'held'.padStart(5)} ${'dead'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
   const rows = h.systems.map(
     (s) =>
-      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${dead(s).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${held(s).padStart(5)} ${dead(s).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
   );
   const depths = h.deadLetters
     ? h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ') || '-'

@@ -89,6 +89,13 @@ const systemSchema = z.object({
       .describe(
         'Commands the relay of this hub instance sent since it started (instances sharing the outbox each count their own) that wrote golden values back to the system because its own edit of them lost survivorship (a more trusted, frequent or recent value won); also eai_mdm_sync_writebacks_total{system}.',
       ),
+    heldCreates: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Golden records held back from being created in the system (sync `create: true`) while a record of theirs waits in the steward queue beside a record of another golden record (`createInReview: false`, the default): created once the steward rejects the pair, never when the steward merges them; also eai_sync_held_creates{system}. Null: the master data database did not answer (`unknown` says why).',
+      ),
     sinks: z.array(sinkSchema),
   }),
   drift: z
