@@ -296,6 +296,8 @@ export async function eraseCustomer(
     counts.outbox = count(
       await client.query(`delete from ${q}.golden_outbox where golden_id = any($1::text[])`, [ids]),
     );
+    // A create held for the steward names only the golden id: let go with it (nothing is to be created).
+    await client.query(`delete from ${q}.sync_held_create where golden_id = any($1::text[])`, [ids]);
     counts.syncSent = count(
       await client.query(
         `delete from ${q}.sync_sent where golden_id = any($1::text[]) or (system, source_id) in
