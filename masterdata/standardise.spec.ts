@@ -163,6 +163,17 @@ describe('standardise', () => {
     expect(standardisePhone(' 030/1234567 ', 'DE')).toBe('+49301234567');
   });
 
+  it("compares no fax number: an office's fax is every colleague's, no evidence of one customer", () => {
+    const phones = [
+      { number: '+49 30 1234599', use: 'fax', primary: false, isE164: true },
+      { number: '+49 30 1234567', use: null, primary: true, isE164: true },
+      { number: '+49 171 2345678', use: 'mobile', primary: false, isE164: true },
+    ];
+    const std = standardise(company({ phones }), config);
+    expect(std.phones).toEqual(['+491712345678', '+49301234567']);
+    expect(blockingKeys(std).some((k) => k.includes('+49301234599'))).toBe(false);
+  });
+
   it('reads country names in English, in the country’s own language and common short forms', () => {
     const names: Array<[string, string]> = [
       ['Polska', 'PL'],

@@ -801,6 +801,9 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
   }
   const phones = new Set<string>();
   for (const p of customer.phones ?? []) {
+    // A fax number is an office's, shared by everyone who works there (a CSV's Fax column): no evidence of one
+    // customer. No mapping gave use fax before the CSV table's, so no stored comparison form changes.
+    if (p.use?.toLowerCase() === 'fax') continue;
     const s = standardisePhone(p.number, phoneCountry);
     if (s) phones.add(s);
   }
