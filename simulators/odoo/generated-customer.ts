@@ -4,6 +4,7 @@ import type { CopyMeta } from '../generator/copy-meta.ts';
 import type { CopyView } from '../generator/drift.ts';
 import { LOCALES } from '../generator/locales/index.ts';
 import type { SystemRecord } from '../generator/model.ts';
+import { countryStateRef } from './country-states.ts';
 
 /** Odoo's datetime format (UTC, no zone): 2024-03-01 10:00:00. */
 export function odooDateTime(date: Date): string {
@@ -33,7 +34,8 @@ export function toOdoo(view: CopyView, meta: CopyMeta): SystemRecord {
       street2: false,
       zip: view.postalCode ?? false,
       city: view.city,
-      state_id: false,
+      // The city's state where the locale names one (US cities: CA, NY), as Odoo's state_id.
+      state_id: (view.region && countryStateRef(entity.country, view.region)) ?? false,
       country_id: [locale.odooCountryId, locale.countryName],
       phone: view.phone ?? false,
       email: view.email ?? false,

@@ -241,6 +241,20 @@ export const MODELS: Record<string, ModelDef> = {
     name: { type: 'char', string: 'Country Name' },
     code: { type: 'char', string: 'Country Code' },
   }),
+  // Odoo's `_compute_display_name`: "Bavaria (DE)", the name and the country's code; `code` is the ISO 3166-2
+  // subdivision code without its country prefix, unique per country.
+  'res.country.state': {
+    ...simpleModel('res.country.state', 'Country state', 'code asc, id asc', {
+      country_id: { type: 'many2one', string: 'Country', relation: 'res.country', required: true },
+      name: { type: 'char', string: 'State Name', required: true },
+      code: { type: 'char', string: 'State Code', required: true },
+    }),
+    displayName: (record, state) => {
+      const country =
+        typeof record.country_id === 'number' ? state.records['res.country']?.[record.country_id] : undefined;
+      return `${String(record.name ?? '')} (${String(country?.code ?? '')})`;
+    },
+  },
   'uom.uom': simpleModel('uom.uom', 'Product Unit of Measure', 'name asc', {
     name: { type: 'char', string: 'Unit of Measure' },
     active: { type: 'boolean', string: 'Active' },

@@ -1,4 +1,5 @@
 import { LOCALES } from '../generator/locales/index.ts';
+import { countryStates, MORE_COUNTRIES } from './country-states.ts';
 
 /** A stored record: many2one values are ids or false; one2many values are derived, never stored. */
 export type OdooRecord = Record<string, unknown> & { id: number };
@@ -48,15 +49,18 @@ function table(rows: Array<Record<string, unknown> & { id: number }>): Record<st
 }
 
 /**
- * A fresh database: the users, countries (ids as the generator uses them), a few currencies, units and
- * products. Partner 1 is the company, 3 the admin's partner, as in a fresh Odoo.
+ * A fresh database: the users, countries (ids as the generator uses them) and their states (country-states.ts), a
+ * few currencies, units and products. Partner 1 is the company, 3 the admin's partner, as in a fresh Odoo.
  */
 export function emptyOdooState(): OdooState {
-  const countries = Object.entries(LOCALES).map(([code, locale]) => ({
-    id: locale.odooCountryId,
-    name: locale.countryName,
-    code,
-  }));
+  const countries = [
+    ...Object.entries(LOCALES).map(([code, locale]) => ({
+      id: locale.odooCountryId,
+      name: locale.countryName,
+      code,
+    })),
+    ...MORE_COUNTRIES,
+  ];
   const records: OdooState['records'] = {
     'res.users': table([
       { id: 1, name: 'OdooBot', login: '__system__', active: false },
@@ -64,6 +68,7 @@ export function emptyOdooState(): OdooState {
       { id: 6, name: 'EAI Integration', login: 'eai', active: true },
     ]),
     'res.country': table(countries),
+    'res.country.state': table(countryStates()),
     'res.currency': table([
       { id: 1, name: 'EUR', symbol: '€', rounding: 0.01, active: true },
       { id: 2, name: 'USD', symbol: '$', rounding: 0.01, active: true },
