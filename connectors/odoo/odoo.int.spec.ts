@@ -1,11 +1,14 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { countryStateRef } from '../../simulators/odoo/country-states.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
 import { type DecodedMessage, readDecoded } from '../../tests/decode-raw.ts';
 import { topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+
+const BAVARIA = countryStateRef('DE', 'BY')!;
 
 /** Reads wait longer than the default 20 s: the machine is shared and the first poll pass may be slow. */
 const LONG_READ = 40_000;
@@ -19,6 +22,7 @@ type CustomerEvent = {
     organizationName: string | null;
     status: string;
     sourceIds: Array<{ id: string; idType: string | null }>;
+    addresses: Array<{ region: string | null; countryCode: string | null }>;
   };
 };
 
@@ -235,7 +239,7 @@ describe.each(['17.0', '19.0'])(
       // A person edits one partner in the UI (uid 2); the hub's integration user (uid 6) creates the other.
       const byUi = await edit({
         model: 'res.partner',
-        values: { name: `${company} UI`, is_company: true, country_id: 57 },
+        values: { name: `${company} UI`, is_company: true, country_id: 57, state_id: BAVARIA[0] },
       });
       const [byHub] = await odoo.call<number[]>('res.partner', 'create', [
         [{ name: `${company} Hub`, is_company: true, ref: `GOLD-${company}` }],
@@ -270,6 +274,8 @@ describe.each(['17.0', '19.0'])(
       expect(ui.key).toBe(`odoo:${byUi}`);
       expect(ui.headers.ce_id).toMatch(new RegExp(`^res\\.partner:${byUi}@`));
       expect([ui.decoded.origin.changedBy, hub.decoded.origin.changedBy]).toEqual(['2', '6']);
+      // The state as ISO 3166-2, its code read from res.country.state (search_read names it "Bavaria (DE)").
+      expect(ui.decoded.customer.addresses.map((a) => [a.region, a.countryCode])).toEqual([['DE-BY', 'DE']]);
       expect(hub.decoded.customer.sourceIds).toContainEqual({
         system: 'odoo',
         id: `GOLD-${company}`,

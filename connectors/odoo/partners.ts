@@ -1,5 +1,6 @@
 import { PARTNER_WRITABLE_FIELDS } from '../../formats/odoo-res-partner/index.ts';
 import type { Cursor, Page } from '../transports/poll.ts';
+import type { CountryStates } from './country-states.ts';
 import type { OdooClient } from './jsonrpc.ts';
 import { isoDateTime, pageDomain } from './sale-orders.ts';
 
@@ -19,17 +20,19 @@ type OdooRecord = Record<string, unknown> & { id: number };
 
 /**
  * One page of res.partner, oldest change first, archived partners included (`active_test: false`: archiving is a
- * change the hub must see), each partner one document: a search_read result list of one record.
+ * change the hub must see), each partner one document: a search_read result list of one record, its `state_id`
+ * read in with the state's code and its country's (`states`, country-states.ts), for the region as ISO 3166-2.
  */
 export async function fetchPartners(
   client: OdooClient,
   cursor: Cursor,
   signal: AbortSignal,
   pageSize: number,
+  states: CountryStates,
 ): Promise<Page> {
   // Only the fields this database has: saas-18.2 and 19.0 dropped `mobile`, which Odoo 17 has.
   const fields = await client.existing('res.partner', PARTNER_FIELDS, 'not read', signal);
-  const partners = await client.executeKw<OdooRecord[]>(
+  const read = await client.executeKw<OdooRecord[]>(
     'res.partner',
     'search_read',
     [pageDomain(cursor)],
@@ -41,6 +44,7 @@ export async function fetchPartners(
     },
     signal,
   );
+  const partners = await states.readIn(read, signal);
   return {
     items: partners.map((partner) => ({
       id: String(partner.id),

@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
+  type Cursor,
   createPollSource,
+  type Page,
   type PollSource,
   type PollSourceOptions,
   pollSourceConfig,
 } from '../transports/poll.ts';
 import { SeenVersions } from '../transports/poll-seen.ts';
 import { targetUrl } from '../transports/target-url.ts';
+import { type CountryStates, createCountryStates } from './country-states.ts';
 import { EmittedVersions } from './emitted-versions.ts';
-import { createOdooClient } from './jsonrpc.ts';
+import { createOdooClient, type OdooClient } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
 import { fetchOrdersOfChangedLines, fetchSaleOrders, isoDateTime, newestLineChange } from './sale-orders.ts';
 
@@ -38,11 +41,21 @@ export const odooConnectionConfig = z.object({
     ),
 });
 
+/** What a page read needs beside the cursor: the client, and what the connector keeps across pages. */
+interface Run {
+  client: OdooClient;
+  /** res.country.state codes read so far (a partner's region). */
+  states: CountryStates;
+}
+
+type FetchPage = (run: Run, cursor: Cursor, signal: AbortSignal, pageSize: number) => Promise<Page>;
+
 /** The models the source can poll, each with how its pages are read. */
-const MODELS = {
-  'sale.order': fetchSaleOrders,
-  'res.partner': fetchPartners,
-} as const;
+const MODELS: Record<'sale.order' | 'res.partner', FetchPage> = {
+  'sale.order': ({ client }, cursor, signal, pageSize) => fetchSaleOrders(client, cursor, signal, pageSize),
+  'res.partner': ({ client, states }, cursor, signal, pageSize) =>
+    fetchPartners(client, cursor, signal, pageSize, states),
+};
 
 export type OdooModel = keyof typeof MODELS;
 
@@ -118,6 +131,7 @@ export function createOdooPollingSource(
 ): SourceTask {
   const { url, db, username, password, timeoutMs, api, models, ...poll } = config;
   const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
+  const run: Run = { client, states: createCountryStates(client) };
   const pollOf = (partition: string, fetchPage: PollSourceOptions['fetchPage']): ModelSource => ({
     partition,
     orders: partition === 'sale.order' || partition === LINES,
@@ -128,7 +142,7 @@ export function createOdooPollingSource(
     ),
   });
   const sources: ModelSource[] = models.flatMap((model) => [
-    pollOf(model, (cursor, signal, pageSize) => MODELS[model](client, cursor, signal, pageSize)),
+    pollOf(model, (cursor, signal, pageSize) => MODELS[model](run, cursor, signal, pageSize)),
     ...(model === 'sale.order'
       ? [
           pollOf(LINES, (cursor, signal, pageSize) =>

@@ -4,6 +4,7 @@ import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
 import type { SourceDocument } from '../sdk/index.ts';
 import { createTestContext, customerRecords } from '../transports/test-support.ts';
+import { createCountryStates } from './country-states.ts';
 import {
   createOdooClient,
   type OdooApi,
@@ -61,12 +62,12 @@ describe.each(['json2', 'jsonrpc'] as const)(
       const { context, logs } = createTestContext('odoo-poll');
       const client = createOdooClient(connection(api), context);
       const cursor = { updatedSince: '1970-01-01T00:00:00Z' };
-      const page = await fetchPartners(client, cursor, signal, 100);
+      const page = await fetchPartners(client, cursor, signal, 100, createCountryStates(client));
       const ada = page.items.find((item) => item.id === String(created));
       const [read] = JSON.parse(ada!.bytes.toString('utf8')) as Array<Record<string, unknown>>;
       expect(read).toMatchObject({ name: 'Ada', phone: '+44 20 1' });
       expect(read).not.toHaveProperty('mobile');
-      await fetchPartners(client, cursor, signal, 100);
+      await fetchPartners(client, cursor, signal, 100, createCountryStates(client));
       expect(warnings(logs)).toEqual(['res.partner.mobile']);
     });
 
@@ -152,7 +153,13 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
       expect(read!.order_line).toEqual([
         expect.objectContaining({ product_uom_qty: 2, product_id: [1, expect.any(String)] }),
       ]);
-      await fetchPartners(client, { updatedSince: '1970-01-01T00:00:00Z' }, signal, 10);
+      await fetchPartners(
+        client,
+        { updatedSince: '1970-01-01T00:00:00Z' },
+        signal,
+        10,
+        createCountryStates(client),
+      );
       expect(infos(logs)).toEqual([
         { api: 'json2', msg: 'odoo: authenticated by API key over the External JSON-2 API (/json/2)' },
       ]);

@@ -10,6 +10,7 @@ import {
   type HttpSinkRequest,
 } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
+import { createCountryStates } from './country-states.ts';
 import {
   createOdooClient,
   json2Body,
@@ -130,6 +131,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
   const { url, db, username, password, timeoutMs, api, skipOdooEvents, ...http } = config;
   const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
   const log = context.logger.child({ sink: 'odoo' });
+  const states = createCountryStates(client);
   let nextId = 1;
 
   /** The write as a request over the API the client speaks (JSON-2 names the arguments, json2Body). */
@@ -175,6 +177,22 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       );
     const [values] = JSON.parse(bodies[0]!.toString('utf8')) as [Values];
     const { id, ...mapped } = values;
+    // The region as ISO 3166-2 (DE-BY, the mapping's state_id): the id of that state in this database, or state_id
+    // left as Odoo has it when there is none, said in a warning (and in the skip reason when nothing else differs).
+    let regionUnknown = false;
+    if (typeof mapped.state_id === 'string') {
+      const region = mapped.state_id;
+      const stateId = await states.idOf(region, context.signal);
+      if (stateId !== undefined) mapped.state_id = stateId;
+      else {
+        delete mapped.state_id;
+        regionUnknown = true;
+        log.warn(
+          { key: record.key, region },
+          `odoo: no res.country.state ${region} in this database (country code and state code): state_id left as it is`,
+        );
+      }
+    }
     // Only the fields this database has: the mapping writes Odoo 17's `mobile`, which saas-18.2 and 19.0 dropped
     // (writing it there is a ValueError that would dead-letter every customer with a mobile number).
     const fields = await client.existing(
@@ -207,7 +225,11 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         { key: record.key, partner: current.id },
         'res.partner already as the event says: nothing written',
       );
-      return skipped('res.partner already as the event says');
+      return skipped(
+        regionUnknown
+          ? 'res.partner already as the event says but its region, a state this Odoo does not have'
+          : 'res.partner already as the event says',
+      );
     }
     return call('res.partner', 'write', [[current.id], changed]);
   }

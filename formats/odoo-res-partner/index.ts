@@ -4,10 +4,13 @@ import { decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
 import { isObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
-import { FORMAT, readPartner, WRITABLE_FIELDS } from './record.ts';
+import { FORMAT, REGION_CODE, readPartner, WRITABLE_FIELDS } from './record.ts';
 
 /** res.partner fields a values dict may set (stored, not computed). */
 export const PARTNER_WRITABLE_FIELDS: ReadonlySet<string> = WRITABLE_FIELDS;
+
+/** A values dict's state_id given as a region, ISO 3166-2 (`DE-BY`): country code, state code. */
+export const PARTNER_REGION_CODE: RegExp = REGION_CODE;
 
 import type { PartnerTree, PartnerValuesTree } from './tree.ts';
 
@@ -51,6 +54,12 @@ export function writePartnerValues(tree: PartnerValuesTree): Buffer {
       throw new FormatError(FORMAT, ptr(where, name), `${name} is not a writable res.partner field`);
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value))
       throw new FormatError(FORMAT, ptr(where, name), `${name} must be a string, number, boolean or false`);
+    if (name === 'state_id' && typeof value === 'string' && !REGION_CODE.test(value))
+      throw new FormatError(
+        FORMAT,
+        ptr(where, name),
+        `state_id must be a res.country.state id or an ISO 3166-2 code such as DE-BY (the odoo-write-sink resolves it), got ${quotedValue(value)}`,
+      );
     values[name] = value === null ? false : value;
   }
   if (values.id === undefined && (typeof values.ref !== 'string' || values.ref.trim() === ''))

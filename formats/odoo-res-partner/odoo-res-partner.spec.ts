@@ -52,6 +52,45 @@ describe('odoo-res-partner reader', () => {
   });
 });
 
+describe('odoo-res-partner state_id', () => {
+  it('reads the pair search_read answers (no code), or the state the source read in with its code and country code', () => {
+    const [pair, readIn] = reader.parse(fixture('states-read-in.json')).reverse();
+    expect(pair!.tree.state).toEqual({
+      $loc: '/2/state_id',
+      id: 602,
+      name: 'New South Wales (AU)',
+      code: null,
+      countryCode: null,
+    });
+    expect(readIn!.tree.state).toEqual({
+      $loc: '/1/state_id',
+      id: 5,
+      name: 'California (US)',
+      code: 'CA',
+      countryCode: 'US',
+    });
+  });
+
+  it('refuses a state read in without a record id, or with its country not read in, naming the field', () => {
+    const one = (state: unknown) => Buffer.from(JSON.stringify([{ id: 1, name: 'A', state_id: state }]));
+    expect(() => reader.parse(one({ code: 'BY' }))).toThrow(
+      /\/0\/state_id\/id: state_id.id must be a record id/,
+    );
+    expect(() => reader.parse(one({ id: 3, code: 'BY', country_id: 'DE' }))).toThrow(
+      /\/0\/state_id\/country_id/,
+    );
+  });
+
+  it('writes a region as ISO 3166-2 for the sink to resolve, which reads back as its codes; refuses other text', () => {
+    const bytes = writer.write({ values: { ref: 'G', state_id: 'DE-BY' } });
+    expect(JSON.parse(bytes.toString())).toEqual([{ ref: 'G', state_id: 'DE-BY' }]);
+    expect(reader.parse(bytes)[0]!.tree.state).toMatchObject({ code: 'BY', countryCode: 'DE' });
+    expect(() => writer.write({ values: { ref: 'G', state_id: 'Bayern' } })).toThrow(
+      /\/state_id: state_id must be a res.country.state id or an ISO 3166-2 code/,
+    );
+  });
+});
+
 describe('odoo-res-partner writer', () => {
   it('writes one create values dict that reads back keyed by ref, null as false', () => {
     const bytes = writer.write({

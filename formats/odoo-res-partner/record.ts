@@ -2,9 +2,14 @@ import { quotedValue } from '../../lib/errors.ts';
 import { empty, odooFields, type Ref } from '../odoo-fields/index.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
-import type { PartnerTree } from './tree.ts';
+import type { PartnerTree, StateRef } from './tree.ts';
 
 export const FORMAT = 'odoo-res-partner';
+/**
+ * A region as ISO 3166-2 (`DE-BY`, `FR-20R`, `AU-NSW`): a values dict may give state_id so, for the odoo-write-sink to
+ * resolve to the res.country.state id (country code and state code).
+ */
+export const REGION_CODE = /^([A-Z]{2})-([A-Z0-9]{1,3})$/;
 const TYPES = new Set(['contact', 'invoice', 'delivery', 'other', 'private', 'followup']);
 const { ref, text, decimal, datetime } = odooFields(FORMAT);
 
@@ -25,6 +30,38 @@ function many2one(record: JsonObject, key: string, loc: string): Ref | null {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
     return { $loc: ptr(loc, key), id: value, name: '' };
   return ref(record, key, loc);
+}
+
+/**
+ * `state_id` as search_read answers it (`[id, "Bavaria (DE)"]`, no code), or as the odoo-polling-source reads it in:
+ * the res.country.state record, its country's code read in too,
+ * `{"id": 105, "display_name": "Bavaria (DE)", "code": "BY", "country_id": {"id": 57, "code": "DE"}}`.
+ */
+function stateOf(record: JsonObject, loc: string): StateRef | null {
+  const value = record.state_id;
+  // A values dict's region to resolve (the writer's REGION_CODE): no id yet.
+  if (typeof value === 'string' && !('id' in record)) {
+    const code = REGION_CODE.exec(value);
+    if (!code) fail(ptr(loc, 'state_id'), `state_id must be a state id or an ISO 3166-2 code such as DE-BY`);
+    return { $loc: ptr(loc, 'state_id'), id: 0, name: value, code: code[2]!, countryCode: code[1]! };
+  }
+  if (!isObject(value)) {
+    const pair = many2one(record, 'state_id', loc);
+    return pair && { ...pair, code: null, countryCode: null };
+  }
+  const at = ptr(loc, 'state_id');
+  if (!Number.isSafeInteger(value.id) || (value.id as number) <= 0)
+    fail(ptr(at, 'id'), `state_id.id must be a record id, got ${quotedValue(value.id)}`);
+  const country = value.country_id;
+  if (!empty(country) && !isObject(country))
+    fail(ptr(at, 'country_id'), 'state_id.country_id must be the country read in: {"id", "code"}');
+  return {
+    $loc: at,
+    id: value.id as number,
+    name: text(value, 'display_name', at) ?? '',
+    code: text(value, 'code', at),
+    countryCode: isObject(country) ? text(country, 'code', ptr(at, 'country_id')) : null,
+  };
 }
 
 /**
@@ -59,7 +96,7 @@ export function readPartner(record: unknown, loc: string): PartnerTree {
     street2: text(record, 'street2', loc),
     zip: text(record, 'zip', loc),
     city: text(record, 'city', loc),
-    state: many2one(record, 'state_id', loc),
+    state: stateOf(record, loc),
     country: many2one(record, 'country_id', loc),
     phone: text(record, 'phone', loc),
     mobile: text(record, 'mobile', loc),

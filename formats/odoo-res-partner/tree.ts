@@ -2,6 +2,14 @@ import type { Ref } from '../odoo-fields/index.ts';
 
 export type { Ref };
 
+/** A partner's state: the many2one, and the state's code and its country's code when they were read. */
+export interface StateRef extends Ref {
+  /** res.country.state `code`: the ISO 3166-2 subdivision code without its country prefix (BY, CA, NSW). */
+  code: string | null;
+  /** The state's country's `code` (ISO 3166-1 alpha-2). */
+  countryCode: string | null;
+}
+
 /** One res.partner record as search_read answers it, or a values dict written for create / write. */
 export interface PartnerTree {
   $loc: string;
@@ -18,8 +26,11 @@ export interface PartnerTree {
   street2: string | null;
   zip: string | null;
   city: string | null;
-  /** res.country.state: the display name is "Bavaria (DE)" in Odoo 17. */
-  state: Ref | null;
+  /**
+   * res.country.state: the display name is "Bavaria (DE)" in Odoo 17; its code (BY) and its country's (DE) when the
+   * state was read in (the odoo-polling-source does), else null (a search_read answer has neither).
+   */
+  state: StateRef | null;
   /** res.country: the display name is the country's name in the user's language. */
   country: Ref | null;
   phone: string | null;
