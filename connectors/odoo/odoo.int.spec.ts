@@ -22,7 +22,7 @@ type CustomerEvent = {
     organizationName: string | null;
     status: string;
     sourceIds: Array<{ id: string; idType: string | null }>;
-    addresses: Array<{ region: string | null; countryCode: string | null }>;
+    addresses: Array<{ use: string | null; region: string | null; countryCode: string | null }>;
   };
 };
 
@@ -294,6 +294,28 @@ describe.each(['17.0', '19.0'])(
       );
       expect(archived?.key).toBe(`odoo:${byUi}`);
       expect(new Set(three.map((m) => m.headers.ce_id)).size).toBe(3);
+
+      // A delivery address added in the UI: a child partner, stamped alone. The company's next version carries it as
+      // its SHIPPING address; the child is no customer of its own.
+      const delivery = await edit({
+        model: 'res.partner',
+        values: {
+          parent_id: byUi,
+          type: 'delivery',
+          street: 'Billwerder Ring 7',
+          city: 'Hamburg',
+          country_id: 57,
+        },
+      });
+      const four = await readDecoded<CustomerEvent>('canonical.customer', 4, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const shipped = four.find((m) => m.decoded.customer.addresses.some((a) => a.use === 'SHIPPING'));
+      expect(shipped?.key).toBe(`odoo:${byUi}`);
+      expect(shipped?.decoded.origin.changedBy).toBe('2');
+      expect(four.map((m) => m.key)).not.toContain(`odoo:${delivery}`);
     });
   },
 );

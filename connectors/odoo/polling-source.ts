@@ -82,8 +82,11 @@ interface ModelSource {
   partition: string;
   source: PollSource;
   emitted: EmittedVersions;
-  /** Its documents are sale.order versions (the order poll's and the line poll's). */
-  orders: boolean;
+  /**
+   * The model whose versions its documents are, when a document may be read from another record's row (an order
+   * from its line's, a company from its address's): sale.order for the order and line polls, res.partner.
+   */
+  versionOf?: 'sale.order' | 'res.partner';
   /**
    * The line poll with no position of its own nor of the orders (a first start, a reset): it starts at the newest
    * line change, asked at its first poll, as the order poll's first pass reads every order with its lines as they are.
@@ -98,18 +101,22 @@ interface ModelSource {
 }
 
 /**
- * The sale.order versions published lately, by the order poll or the line poll: an order whose lines were saved
- * with it (the web client's save writes both, stamped alike) is read by both polls, the same version, and published
- * once; the other poll's read stores its position only, so that after a restart the version is in both polls'
- * overlap versions. In memory, the newest RECENT_ORDER_VERSIONS.
+ * The sale.order and res.partner versions published lately: an order whose lines were saved with it (the web
+ * client's save writes both, stamped alike) is read by both polls, the same version, and published once; the other
+ * poll's read stores its position only, so that after a restart the version is in both polls' overlap versions. A
+ * company read from its own row and again from its address's (in the overlap) is the same version too. In memory,
+ * the newest RECENT_VERSIONS.
  */
-const RECENT_ORDER_VERSIONS = 10_000;
+const RECENT_VERSIONS = 10_000;
 
-/** A sale.order document's version, `sale.order:<id>@<write_date>#<digest>`, as the order poll's delivery id is. */
-function orderVersion(document: SourceDocument): string {
-  const [order] = JSON.parse(document.bytes.toString('utf8')) as [{ id: number; write_date: string }];
-  const updatedAt = new Date(isoDateTime(order.write_date)).toISOString();
-  return `sale.order:${SeenVersions.key(String(order.id), updatedAt, document.bytes)}`;
+/**
+ * A document's version, `<model>:<id>@<write_date>#<digest>` of the record it is (the order, the company), whichever
+ * row it was read from: the delivery id of a document read from its own row.
+ */
+function documentVersion(model: string, document: SourceDocument): string {
+  const [record] = JSON.parse(document.bytes.toString('utf8')) as [{ id: number; write_date: string }];
+  const updatedAt = new Date(isoDateTime(record.write_date)).toISOString();
+  return `${model}:${SeenVersions.key(String(record.id), updatedAt, document.bytes)}`;
 }
 
 /**
@@ -134,7 +141,11 @@ export function createOdooPollingSource(
   const run: Run = { client, states: createCountryStates(client) };
   const pollOf = (partition: string, fetchPage: PollSourceOptions['fetchPage']): ModelSource => ({
     partition,
-    orders: partition === 'sale.order' || partition === LINES,
+    ...(partition === 'sale.order' || partition === LINES
+      ? { versionOf: 'sale.order' as const }
+      : partition === 'res.partner'
+        ? { versionOf: 'res.partner' as const }
+        : {}),
     emitted: new EmittedVersions(poll.overlapMs),
     source: createPollSource(
       { config: { ...poll, entity: partition, cursor: 'updated-since' }, fetchPage },
@@ -214,16 +225,19 @@ export function createOdooPollingSource(
         }
         if (!entry.result) continue;
         for (const document of entry.emitted.filter(entry.result)) {
-          if (entry.orders && !document.positionOnly) {
-            // The order's version, whichever poll read it; published once. The other poll's read of it stores its
-            // position only: its cursor and overlap versions, so after a restart that poll does not publish it either.
-            const version = entry.partition === LINES ? orderVersion(document) : document.deliveryId!;
+          if (entry.versionOf && !document.positionOnly) {
+            // The order's (the company's) version, whichever poll (row) read it; published once. The other read of it
+            // stores its position only: its cursor and overlap versions, so after a restart it is not published either.
+            const version =
+              entry.partition === 'sale.order'
+                ? document.deliveryId!
+                : documentVersion(entry.versionOf, document);
             if (published.has(version)) {
               documents.push({ ...document, positionOnly: true });
               continue;
             }
             published.add(version);
-            if (published.size > RECENT_ORDER_VERSIONS) published.delete(published.values().next().value!);
+            if (published.size > RECENT_VERSIONS) published.delete(published.values().next().value!);
             document.id = version;
           } else if (document.deliveryId) document.id = document.deliveryId;
           documents.push(document);

@@ -85,6 +85,9 @@ export function readPartner(record: unknown, loc: string): PartnerTree {
     fail(ptr(loc, 'company_type'), `company_type must be person or company, got ${quotedValue(companyType)}`);
   const isCompany = bool(record, 'is_company', loc);
   const email = text(record, 'email', loc);
+  const childIds = record.child_ids;
+  if (!empty(childIds) && !Array.isArray(childIds))
+    fail(ptr(loc, 'child_ids'), 'child_ids must be a list of ids or of child partners read in');
   return {
     $loc: loc,
     id,
@@ -112,6 +115,13 @@ export function readPartner(record: unknown, loc: string): PartnerTree {
     createDate: datetime(record, 'create_date', loc),
     writeDate: datetime(record, 'write_date', loc),
     writeUser: ref(record, 'write_uid', loc),
+    children: (Array.isArray(childIds) ? childIds : []).flatMap((child, i) => {
+      const at = ptr(ptr(loc, 'child_ids'), i);
+      if (isObject(child)) return [readPartner(child, at)];
+      if (!Number.isSafeInteger(child))
+        fail(at, `a child_ids item is an id or a partner read in, got ${quotedValue(child)}`);
+      return [];
+    }),
   };
 }
 

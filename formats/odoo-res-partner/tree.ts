@@ -51,6 +51,11 @@ export interface PartnerTree {
   writeDate: string | null;
   /** `write_uid`: the user of the last write (an integration user's id marks the hub's own writes). */
   writeUser: Ref | null;
+  /**
+   * The child partners read in (`child_ids` items that are records, not ids): the odoo-polling-source reads in a
+   * company's invoice and delivery addresses, which are child partners in Odoo. Empty otherwise.
+   */
+  children: PartnerTree[];
 }
 
 /** What the writer takes: one res.partner values dict for create / write, Odoo field names, `ref` the key. */

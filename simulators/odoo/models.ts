@@ -72,16 +72,28 @@ const simpleModel = (
   displayName: (record) => String(record.name ?? ''),
 });
 
+/** res.partner `type`'s labels of the address types Odoo names a nameless child by. */
+const ADDRESS_TYPE_NAMES: Record<string, string> = {
+  invoice: 'Invoice Address',
+  delivery: 'Delivery Address',
+  other: 'Other Address',
+};
+
 const partner: ModelDef = {
   name: 'res.partner',
   description: 'Contact',
   order: 'display_name asc, id desc',
   writable: true,
+  // Odoo's `_get_complete_name`: a child is "Parent, Name"; an invoice, delivery or other address without a name of
+  // its own is named by its type, "Acme, Delivery Address".
   displayName: (record, state) => {
     const parent =
       typeof record.parent_id === 'number' ? state.records['res.partner']?.[record.parent_id] : undefined;
-    const name = String(record.name || '');
-    return parent ? `${String(parent.name ?? '')}, ${name}` : name;
+    let name = String(record.name || '');
+    if (!parent) return name;
+    if (!name && typeof record.type === 'string' && record.type in ADDRESS_TYPE_NAMES)
+      name = ADDRESS_TYPE_NAMES[record.type]!;
+    return record.is_company ? name : `${String(parent.name ?? '')}, ${name}`.trim();
   },
   fields: {
     ...MAGIC,

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OdooHarness, startOdoo } from './test-support.ts';
+
+let odoo: OdooHarness;
+beforeAll(async () => {
+  odoo = await startOdoo();
+});
+afterAll(() => odoo.sim.close());
+
+describe('res.partner child addresses', () => {
+  it('are children of their company by parent_id and type; one without a name is named by its type, as Odoo does', async () => {
+    const company = await odoo.call<number>('res.partner', 'create', [
+      { name: 'Acme GmbH', is_company: true },
+    ]);
+    const invoice = await odoo.call<number>('res.partner', 'create', [
+      { parent_id: company, type: 'invoice', street: 'Postfach 1', city: 'Berlin' },
+    ]);
+    const contact = await odoo.call<number>('res.partner', 'create', [
+      { parent_id: company, type: 'contact', name: 'Anna Schmidt' },
+    ]);
+    const refused = await odoo.raw('res.partner', 'create', [{ parent_id: company, type: 'contact' }]);
+    expect((refused.body.error as { data: { message: string } }).data.message).toBe(
+      'Contacts require a name',
+    );
+    const read = await odoo.call<Array<{ id: number; display_name: string; child_ids: number[] }>>(
+      'res.partner',
+      'read',
+      [
+        [company, invoice, contact],
+        ['display_name', 'child_ids'],
+      ],
+    );
+    expect(read.map((p) => p.display_name)).toEqual([
+      'Acme GmbH',
+      'Acme GmbH, Invoice Address',
+      'Acme GmbH, Anna Schmidt',
+    ]);
+    expect(read[0]!.child_ids).toEqual([invoice, contact]);
+    const addresses = await odoo.call<number[]>('res.partner', 'search', [
+      [
+        ['parent_id', 'in', [company]],
+        ['type', 'in', ['invoice', 'delivery']],
+      ],
+    ]);
+    expect(addresses).toEqual([invoice]);
+  });
+});
