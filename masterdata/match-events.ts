@@ -28,8 +28,10 @@ import {
   createdFor,
   createdRecord,
   forgetSent,
+  goldenIdRemoved,
   hubCreated,
   type MatchedEdit,
+  queueRestamps,
   queueWriteBacks,
   type Sent,
 } from './sync/index.ts';
@@ -203,6 +205,7 @@ export async function matchEvents(
   const results = items.length > 0 ? await store.matchIn(client, items) : [];
   const cleared: Array<{ system: string; sourceId: string }> = [];
   const edits: MatchedEdit[] = [];
+  const unstamped: Array<{ system: string; sourceId: string; goldenId: string }> = [];
   for (const [k, { n, change, claims }] of matched.entries()) {
     const job = jobs[n] as EventJob;
     const result = results[k] ?? null;
@@ -215,6 +218,11 @@ export async function matchEvents(
         record: change.record,
         fields: change.fields,
       });
+    // A person took the golden id stamp off the record (cleared eai_golden_id, ref): the hub writes it again.
+    const before = states[n]?.previous?.record;
+    if (result?.goldenId && change.kind === 'edit' && before)
+      if (goldenIdRemoved(before, change.record, result.system, result.goldenId))
+        unstamped.push({ system: result.system, sourceId: result.sourceId, goldenId: result.goldenId });
     // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
     // answers the system's request to re-read it.
     if (result && answersResync(job.event)) cleared.push({ system: job.system, sourceId: job.sourceId });
@@ -225,6 +233,7 @@ export async function matchEvents(
   // An edit that lost survivorship changed no golden value, so nothing else sends the golden one back to its system.
   const systems = store.config.sync.systems;
   await queueWriteBacks(client, store.schema, (system) => systems[system]?.push === true, edits);
+  await queueRestamps(client, store.schema, (system) => systems[system]?.push === true, unstamped);
   await clearResyncRequests(client, store.schema, cleared);
   return outcomes.map((o) => o ?? { change: null, result: null });
 }

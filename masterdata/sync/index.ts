@@ -24,12 +24,21 @@ export {
   planGoldenEvent,
   startGoldenSync,
 } from './relay.ts';
-export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated } from './sent.ts';
+export {
+  claimCreated,
+  createdFor,
+  createdRecord,
+  forgetSent,
+  goldenIdRemoved,
+  heldView,
+  hubCreated,
+} from './sent.ts';
 export {
   type HeldRecord,
   lostFields,
   type MatchedEdit,
   queueBulkWriteBacks,
+  queueRestamps,
   queueWriteBacks,
   recordWriteBacks,
   type WriteBack,

@@ -108,6 +108,26 @@ export function lacksGoldenId(record: CustomerPartyMaster, system: string, golde
     .every((s) => GOLDEN_ID.test(s.id) && s.id !== goldenId);
 }
 
+/**
+ * Whether an event took the golden id off the system's record by hand: the record held a golden id where its system
+ * keeps one, and after the event it holds none there (or only others'), as a person clearing HubSpot's
+ * `eai_golden_id` or Odoo's `ref` leaves it. `sync_sent` still says the hub stamped it, so nothing would send it
+ * again until the golden id changed: the caller forgets that and queues the stamp (`queueRestamps`).
+ */
+export function goldenIdRemoved(
+  before: CustomerPartyMaster,
+  after: CustomerPartyMaster,
+  system: string,
+  goldenId: string,
+): boolean {
+  const idType = GOLDEN_ID_TYPES[system];
+  if (!idType) return false;
+  const held = (before.sourceIds ?? []).some(
+    (s) => s.system === system && s.idType === idType && GOLDEN_ID.test(s.id),
+  );
+  return held && lacksGoldenId(after, system, goldenId);
+}
+
 /** What the hub sent when it created a golden customer in a system (upserted by the golden id, no record id yet). */
 export interface HubCreated extends Sent {
   goldenId: string;

@@ -22,7 +22,10 @@ import { forgetSent } from './sent.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-/** Per system, the golden fields to send back there (a golden_outbox row's `writeback`). */
+/**
+ * Per system, the golden fields to send back there (a golden_outbox row's `writeback`); `customerId` (`STAMP`): the
+ * golden id stamp a person removed there.
+ */
 export type WriteBack = Record<string, string[]>;
 
 /** One edit as matched: the record it left and the golden fields it set. */
@@ -95,6 +98,16 @@ export async function queueWriteBacks(
   if (queued.size === 0) return 0;
   // The system holds other values than the hub last sent there: the relay compares them with what it holds now.
   if (options.forget) await forgetSent(db, schema, forget);
+  await queueOutbox(db, schema, queued);
+  return queued.size;
+}
+
+/**
+ * Outbox rows of write-backs, one per golden record, its `before` the golden record as it is: the relay publishes no
+ * golden event for them (the golden record did not change), only the commands to the systems they name.
+ */
+async function queueOutbox(db: Queryable, schema: string, queued: Map<string, WriteBack>): Promise<void> {
+  const q = quoteSchema(schema);
   await db.query(
     `insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
      select g.golden_id, g.record, g.status, x.writeback
@@ -102,6 +115,34 @@ export async function queueWriteBacks(
        join ${q}.golden g on g.golden_id = x.golden_id`,
     [[...queued.keys()], [...queued.values()].map((w) => JSON.stringify(w))],
   );
+}
+
+/** In a write-back, the golden id stamp (`customerId`), which the relay sends where a record lacks it. */
+export const STAMP = 'customerId';
+
+/**
+ * Records whose golden id stamp a person removed in the system (sent.ts `goldenIdRemoved`): what the hub last sent
+ * there no longer holds the stamp, and a write-back of it is queued for each record's system the config pushes to,
+ * so the relay stamps the record again (its command names `customerId`, alone if nothing else is to be written).
+ * Once per such event: the stamp's echo brings the id back into the record, and an event that finds the record
+ * without it already (a redelivery, a later edit) queues nothing. Returns the rows queued.
+ */
+export async function queueRestamps(
+  db: Queryable,
+  schema: string,
+  pushes: (system: string) => boolean,
+  records: Array<{ system: string; sourceId: string; goldenId: string }>,
+): Promise<number> {
+  const mine = records.filter((r) => pushes(r.system));
+  if (mine.length === 0) return 0;
+  await forgetSent(
+    db,
+    schema,
+    mine.map((r) => ({ system: r.system, sourceId: r.sourceId, fields: [STAMP] })),
+  );
+  const queued = new Map<string, WriteBack>();
+  for (const r of mine) queued.set(r.goldenId, { ...queued.get(r.goldenId), [r.system]: [STAMP] });
+  await queueOutbox(db, schema, queued);
   return queued.size;
 }
 
