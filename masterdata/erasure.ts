@@ -282,16 +282,25 @@ export async function eraseCustomer(
       ),
     );
     // Merge history naming it: as the survivor, as absorbed, or in a snapshot (golden values, member lists).
-    counts.mergeHistory = count(
-      await client.query(
-        `delete from ${q}.merge_history h
-          where h.golden_id = any($1::text[]) or h.absorbed && $1::text[]
-             or exists (select 1 from jsonb_array_elements(h.before) e
-                         where e ->> 'goldenId' = any($1::text[])
-                            or exists (select 1 from jsonb_array_elements(coalesce(e -> 'members', '[]')) m
-                                        where (m ->> 'system') || chr(31) || (m ->> 'sourceId') = any($2::text[])))`,
-        [ids, keys],
-      ),
+    const merges = await client.query<{
+      before: Array<{ members?: Array<{ system: string; sourceId: string }> }>;
+    }>(
+      `delete from ${q}.merge_history h
+        where h.golden_id = any($1::text[]) or h.absorbed && $1::text[]
+           or exists (select 1 from jsonb_array_elements(h.before) e
+                       where e ->> 'goldenId' = any($1::text[])
+                          or exists (select 1 from jsonb_array_elements(coalesce(e -> 'members', '[]')) m
+                                      where (m ->> 'system') || chr(31) || (m ->> 'sourceId') = any($2::text[])))
+        returning h.before`,
+      [ids, keys],
+    );
+    counts.mergeHistory = count(merges);
+    // Records that were merged with it and parted again (an unmerge, a split): what the hub sent them meanwhile was
+    // its golden values, and an unmerge carries those rows along with them (sync/sent.ts dropStaleSent), so until
+    // the relay writes their own values they may hold its name, email or phone. Their rows go too (the relay then
+    // compares every field with what their systems last sent).
+    const parted = merges.rows.flatMap((r) =>
+      (Array.isArray(r.before) ? r.before : []).flatMap((g) => g.members ?? []),
     );
     counts.outbox = count(
       await client.query(`delete from ${q}.golden_outbox where golden_id = any($1::text[])`, [ids]),
@@ -302,7 +311,11 @@ export async function eraseCustomer(
       await client.query(
         `delete from ${q}.sync_sent where golden_id = any($1::text[]) or (system, source_id) in
            (select * from unnest($2::text[], $3::text[]))`,
-        [ids, systemsOf, sourceIdsOf],
+        [
+          ids,
+          [...systemsOf, ...parted.map((m) => m.system)],
+          [...sourceIdsOf, ...parted.map((m) => m.sourceId)],
+        ],
       ),
     );
     // The write-backs to its records (ids and field names: of an erased customer, they go too).

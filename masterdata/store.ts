@@ -31,7 +31,7 @@ import { conflictTest, type PairScore, Scorer } from './score.ts';
 import { isCjk, nameWords, type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
-import { heldView } from './sync/sent.ts';
+import { dropStaleSent, heldView } from './sync/sent.ts';
 import { queueBulkWriteBacks } from './sync/writeback.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -1528,6 +1528,18 @@ export class MasterDataStore {
         [redirects.map((r) => r.from), redirects.map((r) => r.to)],
       );
     }
+    // Records that left their golden record (moved by a match, a steward's decision, a delete of another member):
+    // what the hub sent them under it no longer describes them there (sync/sent.ts dropStaleSent).
+    const left = [...assignment].filter(([k, id]) => {
+      const old = members.get(k)?.golden_id;
+      return !!old && old !== id;
+    });
+    if (left.length > 0)
+      await dropStaleSent(
+        client,
+        this.schema,
+        left.map(([k]) => splitKey(k)),
+      );
     return assignment;
   }
 
@@ -1916,6 +1928,8 @@ export class MasterDataStore {
         )
       ).rows[0];
       if (!row) return { goldenId: null, outcome: 'unknown' as const };
+      // What the hub sent to the record: nothing to compare with any more (it would be, were it undeleted).
+      await dropStaleSent(client, this.schema, [{ system, sourceId }]);
       await client.query(`delete from ${q}.block_key where key = any($2::bigint[]) and rec = $1`, [
         row.rec,
         (row.keys ?? []).map(blockHash),
@@ -2362,6 +2376,14 @@ export class MasterDataStore {
         `update ${q}.merge_history set undone_by = $2
           where kind = 'merge' and undone_by is null and id > $1 and id < $2 and (golden_id = any($3) or absorbed && $3)`,
         [historyId, undo?.id, chain],
+      );
+      // The records went back to the golden records they came from (or stand apart): what the hub sent them under
+      // the merged one moves with them, as what their systems hold (sync/sent.ts dropStaleSent).
+      await dropStaleSent(
+        client,
+        this.schema,
+        [...new Set([...members.map(keyOf), ...group.keys()])].map(splitKey),
+        { rekey: true },
       );
       return restored;
     });

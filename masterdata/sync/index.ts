@@ -28,6 +28,7 @@ export {
   claimCreated,
   createdFor,
   createdRecord,
+  dropStaleSent,
   forgetSent,
   goldenIdRemoved,
   heldView,

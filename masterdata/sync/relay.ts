@@ -539,6 +539,13 @@ export async function startGoldenSync(options: {
                                  and coalesce(t.source_id, '') = coalesce(s.source_id, ''))`,
           [absorbed.map((g) => g.golden_id), absorbed.map((g) => g.merged_into)],
         );
+      // A record's row the survivor has already (written to it under the survivor since): the absorbed one is older
+      // and describes the record no more.
+      if (absorbed.length > 0)
+        await client.query(
+          `delete from ${q}.sync_sent where golden_id = any($1::text[]) and source_id is not null`,
+          [absorbed.map((g) => g.golden_id)],
+        );
       const sent = (
         await client.query<SentRow>(
           `select golden_id, system, source_id, fields, vals from ${q}.sync_sent where golden_id = any($1::text[])`,

@@ -31,6 +31,56 @@ export async function forgetSent(
   );
 }
 
+/**
+ * What the hub sent to records that left the golden record it was sent for (a source delete, a record the matcher
+ * or a steward moved to another golden record, an unmerge): those rows no longer describe the record in its golden
+ * record, and were compared with it again if it ever came back there (a value taken as held that the system no
+ * longer holds, a stamp taken as sent). A record no longer stored loses every row. Otherwise:
+ * - by default the rows go: the record's golden record compares every field with the record the first time it
+ *   writes to it (relay.ts planCommand), where a row carried over would have had it compare only the fields that
+ *   changed in a golden record the record just joined;
+ * - with `rekey` (an unmerge, whose restored golden records compare every field anyway) the newest row moves to the
+ *   record's golden record when it has none there: it says what the hub wrote into that record, which the system
+ *   holds until the restored values are sent.
+ * A row under a golden id merged into the record's golden record stays for the relay, which carries it over to the
+ * survivor (the record is still that customer). For many records at once; returns the rows dropped or moved.
+ */
+export async function dropStaleSent(
+  db: Queryable,
+  schema: string,
+  records: ReadonlyArray<{ system: string; sourceId: string }>,
+  options: { rekey?: boolean } = {},
+): Promise<number> {
+  if (records.length === 0) return 0;
+  const q = quoteSchema(schema);
+  const touched = await db.query(
+    `with stale as materialized (
+       select ss.golden_id, ss.system, ss.source_id, sr.golden_id as now,
+              row_number() over (partition by ss.system, ss.source_id order by ss.sent_at desc, ss.golden_id) as n,
+              exists (select 1 from ${q}.sync_sent t where t.golden_id = sr.golden_id and t.system = ss.system
+                         and t.source_id = ss.source_id) as taken
+         from ${q}.sync_sent ss
+         join unnest($1::text[], $2::text[]) as r(s, i) on ss.system = r.s and ss.source_id = r.i
+         left join ${q}.source_record sr on sr.system = ss.system and sr.source_id = ss.source_id
+        where sr.golden_id is distinct from ss.golden_id
+          and not exists (select 1 from ${q}.golden g where g.golden_id = ss.golden_id and g.status = 'merged'
+                             and g.merged_into = sr.golden_id)),
+     dropped as (
+       delete from ${q}.sync_sent ss using stale
+        where ss.golden_id = stale.golden_id and ss.system = stale.system and ss.source_id = stale.source_id
+          and (stale.now is null or stale.taken or stale.n > 1 or not $3)
+        returning 1),
+     moved as (
+       update ${q}.sync_sent ss set golden_id = stale.now from stale
+        where ss.golden_id = stale.golden_id and ss.system = stale.system and ss.source_id = stale.source_id
+          and $3 and stale.now is not null and not stale.taken and stale.n = 1
+        returning 1)
+     select (select count(*) from dropped) + (select count(*) from moved) as n`,
+    [records.map((r) => r.system), records.map((r) => r.sourceId), options.rekey === true],
+  );
+  return Number(touched.rows[0]?.n ?? 0);
+}
+
 const isEmpty = (v: unknown): boolean =>
   v === null ||
   v === undefined ||
