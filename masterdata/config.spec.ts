@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMdmConfig, rulesDigest } from './config.ts';
+import { DEFAULT_GOLDEN_ID_TYPES, goldenIdTypeOf, SYSTEM_ID_TYPES } from './sync/index.ts';
 
 describe('master data config', () => {
   it('the matcher takes 500 events at once by default; a batch under 1 is refused, naming the field', () => {
@@ -47,5 +50,55 @@ describe('master data config', () => {
       ),
     ).toBe(digest);
     expect(rulesDigest(parseMdmConfig({ thresholds: { autoMerge: 0.99, review: 0.5 } }))).not.toBe(digest);
+  });
+
+  it('where a system keeps the golden id: the built-in table by default, a system of its own by its config', () => {
+    const systems = (value: Record<string, unknown>) =>
+      parseMdmConfig({ sync: { systems: value } }).sync.systems;
+    const listed = systems({
+      hubspot: {},
+      salesforce: {},
+      odoo: {},
+      sap: {},
+      crm: { goldenIdType: 'hub_key' },
+    });
+    expect(Object.fromEntries(Object.entries(listed).map(([s, v]) => [s, goldenIdTypeOf(s, v)]))).toEqual({
+      hubspot: 'eai_golden_id',
+      salesforce: 'External_Id__c',
+      odoo: 'ref',
+      sap: null,
+      crm: 'hub_key',
+    });
+    expect(goldenIdTypeOf('odoo', systems({ odoo: { goldenIdType: null } }).odoo)).toBeNull();
+    // An idType a built-in system's mappings never give (a misspelling) would never be found on a record.
+    expect(() =>
+      parseMdmConfig({ sync: { systems: { hubspot: { goldenIdType: 'eai_goldenid' } } } }, 'mdm.yaml'),
+    ).toThrow(/mdm\.yaml: .*sync\.systems\.hubspot\.goldenIdType.*unknown idType for hubspot/);
+    expect(() =>
+      parseMdmConfig({ sync: { systems: { 'crm:eu': { goldenIdType: 'hub_key' } } } }, 'mdm.yaml'),
+    ).toThrow(/mdm\.yaml: .*sync\.systems.*unknown system/);
+  });
+
+  it("the built-in systems' idTypes are those their customer mappings give (their fixtures' expected outputs)", () => {
+    const mappings = join(import.meta.dirname, '..', 'mappings');
+    for (const [system, types] of Object.entries(SYSTEM_ID_TYPES)) {
+      const given = new Set<string>();
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          const ids = (v as { sourceIds?: Array<{ system?: string; idType?: string }> }).sourceIds;
+          for (const id of Array.isArray(ids) ? ids : [])
+            if (id.system === system && id.idType) given.add(id.idType);
+          Object.values(v).forEach(walk);
+        }
+      };
+      for (const dir of readdirSync(join(mappings, system)).filter((d) =>
+        d.endsWith('.to-canonical.expected'),
+      ))
+        for (const file of readdirSync(join(mappings, system, dir)))
+          walk(JSON.parse(readFileSync(join(mappings, system, dir, file), 'utf8')));
+      for (const type of types) expect(given, `${system} ${type}`).toContain(type);
+      expect(types, system).toContain(DEFAULT_GOLDEN_ID_TYPES[system]);
+    }
   });
 });

@@ -29,6 +29,7 @@ import {
   createdRecord,
   forgetSent,
   goldenIdRemoved,
+  goldenIdTypeOf,
   hubCreated,
   type MatchedEdit,
   queueRestamps,
@@ -221,7 +222,15 @@ export async function matchEvents(
     // A person took the golden id stamp off the record (cleared eai_golden_id, ref): the hub writes it again.
     const before = states[n]?.previous?.record;
     if (result?.goldenId && change.kind === 'edit' && before)
-      if (goldenIdRemoved(before, change.record, result.system, result.goldenId))
+      if (
+        goldenIdRemoved(
+          before,
+          change.record,
+          result.system,
+          result.goldenId,
+          goldenIdTypeOf(result.system, store.config.sync.systems[result.system]),
+        )
+      )
         unstamped.push({ system: result.system, sourceId: result.sourceId, goldenId: result.goldenId });
     // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
     // answers the system's request to re-read it.

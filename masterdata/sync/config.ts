@@ -17,6 +17,38 @@ export const DEFAULT_CREATE_WHEN: Readonly<Record<string, string>> = {
   odoo: '$has(organizationName) or $has(person.givenName) or $has(person.middleName) or $has(person.familyName)',
 };
 
+/**
+ * Where the built-in systems keep the hub's golden id on their records, as the idType of the id their customer
+ * mappings give it (HubSpot's `eai_golden_id` on contacts and companies, Salesforce's `External_Id__c`, which its CDC
+ * mapping gives `Eai_Golden_Id__c` too, Odoo's `ref`); their sinks write it there (`mappings/lib/golden-id.yaml`
+ * `$goldenIdAnew`). A system's `goldenIdType` replaces it; a system with neither keeps no golden id (SAP).
+ */
+export const DEFAULT_GOLDEN_ID_TYPES: Readonly<Record<string, string>> = {
+  hubspot: 'eai_golden_id',
+  salesforce: 'External_Id__c',
+  odoo: 'ref',
+};
+
+/**
+ * The idTypes the customer mappings of the built-in systems give their records' ids (`mappings/<system>/*.to-canonical.yaml`;
+ * `config.spec.ts` reads them from the mappings' expected outputs): a `goldenIdType` of one of these systems names
+ * one of them. Another system's ids are its deployment's mapping's, whatever they are named.
+ */
+export const SYSTEM_ID_TYPES: Readonly<Record<string, readonly string[]>> = {
+  hubspot: ['hs_object_id', 'company', 'eai_golden_id'],
+  salesforce: ['AccountId', 'ContactId', 'PersonContactId', 'External_Id__c'],
+  odoo: ['res.partner', 'ref', 'parent_id'],
+};
+
+/** The idType under which the system's records carry the golden id (its `goldenIdType`, else the built-in one); null: none. */
+export function goldenIdTypeOf(
+  system: string,
+  settings: { goldenIdType?: string | null } | undefined,
+): string | null {
+  if (settings?.goldenIdType !== undefined) return settings.goldenIdType;
+  return DEFAULT_GOLDEN_ID_TYPES[system] ?? null;
+}
+
 /** `$has(value)` in a createWhen rule: the golden record holds a value there (absent, null, '' and [] hold none). */
 const has = (value: unknown): boolean =>
   value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
@@ -75,6 +107,20 @@ export const syncSystemSchema = z
       .describe(
         "An event whose origin.changedBy is one of these was written by the hub (HubSpot: the app id, required with push and hubChangeOrigin, since every app's write is INTEGRATION; Odoo: the integration user's uid). With hubChangeOrigin, both must hold",
       ),
+    goldenIdType: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe(
+        `The idType of the id under which this system's records carry the hub's golden id, as its customer mapping gives it (an http-sink's system: the id its own mapping reads from the field its sink writes customerId to). A record whose ids hold none there, or only a merged one, is written the golden id (customerId in the command), once, and again when a person removes it; an echo that names it joins a record the hub created. Defaults: ${Object.entries(
+          DEFAULT_GOLDEN_ID_TYPES,
+        )
+          .map(([system, type]) => `${system} \`${type}\``)
+          .join(
+            ', ',
+          )}; other systems: none. null: the system keeps none. For a built-in system, one of the idTypes its mappings give`,
+      ),
     fingerprint: z
       .boolean()
       .default(true)
@@ -132,6 +178,24 @@ export const syncConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    for (const [system, settings] of Object.entries(config.systems)) {
+      // The hub keys a record `<system>:<id>` and its erased keys by system and id apart: a name holding ':' or
+      // white space names no system any record can have.
+      if (/[:\s]/.test(system))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['systems', system],
+          message: `unknown system: a system name holds no ':' nor white space (records are keyed <system>:<id>)`,
+        });
+      const known = SYSTEM_ID_TYPES[system];
+      const type = settings.goldenIdType;
+      if (known && typeof type === 'string' && !known.includes(type))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['systems', system, 'goldenIdType'],
+          message: `unknown idType for ${system}: its mappings give its ids as ${known.join(', ')} (the golden id: ${DEFAULT_GOLDEN_ID_TYPES[system]})`,
+        });
+    }
     // HubSpot stamps every app's API write `changeSource: INTEGRATION`; only the app id (`sourceId`, read as
     // changedBy) tells the hub's apart. Pushed to without it, any other app's edit there is dropped as the hub's echo.
     const hubspot = config.systems.hubspot;

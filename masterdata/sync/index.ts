@@ -11,6 +11,9 @@ export {
 } from './changes.ts';
 export {
   DEFAULT_CREATE_WHEN,
+  DEFAULT_GOLDEN_ID_TYPES,
+  goldenIdTypeOf,
+  SYSTEM_ID_TYPES,
   type SyncConfig,
   type SyncSystem,
   satisfies,

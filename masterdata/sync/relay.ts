@@ -27,7 +27,7 @@ import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { Client, MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
-import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
+import { DEFAULT_CREATE_WHEN, goldenIdTypeOf, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
 import { lacksGoldenId, staleGoldenIds } from './sent.ts';
 import { recordWriteBacks, type WriteBack } from './writeback.ts';
@@ -231,6 +231,8 @@ export function planCommand(options: {
   sent: SentRow | undefined;
   /** Fields the system's own edit of which lost survivorship (writeback.ts): compared whatever changed. */
   lost?: readonly string[];
+  /** Where the system keeps the golden id (config.ts `goldenIdTypeOf`); by default the built-in one. */
+  goldenIdType?: string | null;
 }): SyncCommand | null {
   const { system, current, plan, member, sent } = options;
   if (!member && !options.create) return null;
@@ -254,7 +256,13 @@ export function planCommand(options: {
   // golden value already (one a person made, a company beside its contact).
   const restamp =
     !!member &&
-    (staleGoldenIds(member.record, system, id).length > 0 || lacksGoldenId(member.record, system, id)) &&
+    (staleGoldenIds(member.record, system, id).length > 0 ||
+      lacksGoldenId(
+        member.record,
+        system,
+        id,
+        options.goldenIdType !== undefined ? options.goldenIdType : goldenIdTypeOf(system, undefined),
+      )) &&
     !(sent && !firstContact && sent.vals.customerId === id);
   const vals = {
     ...Object.fromEntries(fields.map((f) => [f, golden[f] ?? null])),
@@ -599,6 +607,7 @@ export async function startGoldenSync(options: {
                   s.golden_id === id && s.system === system && s.source_id === (member?.source_id ?? null),
               ),
               lost: [...(writeBack?.get(system) ?? [])],
+              goldenIdType: goldenIdTypeOf(system, settings),
             });
             if (command) commands.push(command);
           }

@@ -135,23 +135,17 @@ export function staleGoldenIds(record: CustomerPartyMaster, system: string, gold
 }
 
 /**
- * Where each system keeps the hub's golden id on its records, as the idType of the id the record's events bring
- * (HubSpot's `eai_golden_id` on contacts and companies, Salesforce's `External_Id__c` / `Eai_Golden_Id__c`, Odoo's
- * `ref`; the sinks write it by `mappings/lib/golden-id.yaml` `$goldenIdAnew`). A system not listed keeps none.
- */
-const GOLDEN_ID_TYPES: Readonly<Record<string, string>> = {
-  hubspot: 'eai_golden_id',
-  salesforce: 'External_Id__c',
-  odoo: 'ref',
-};
-
-/**
- * Whether the system's record is to be stamped with `goldenId`: its system keeps golden ids, and the record's own
+ * Whether the system's record is to be stamped with `goldenId`: its system keeps golden ids (under `idType`), and the record's own
  * ids (as the matcher stores them from its events) hold none there, or only others' (merged away). A value there
  * that is no golden id is a person's (an ERP number in Odoo's ref): never written over.
  */
-export function lacksGoldenId(record: CustomerPartyMaster, system: string, goldenId: string): boolean {
-  const idType = GOLDEN_ID_TYPES[system];
+export function lacksGoldenId(
+  record: CustomerPartyMaster,
+  system: string,
+  goldenId: string,
+  /** Where the system keeps the golden id (config.ts `goldenIdTypeOf`); null: it keeps none. */
+  idType: string | null,
+): boolean {
   if (!idType) return false;
   return (record.sourceIds ?? [])
     .filter((s) => s.system === system && s.idType === idType)
@@ -169,13 +163,13 @@ export function goldenIdRemoved(
   after: CustomerPartyMaster,
   system: string,
   goldenId: string,
+  idType: string | null,
 ): boolean {
-  const idType = GOLDEN_ID_TYPES[system];
   if (!idType) return false;
   const held = (before.sourceIds ?? []).some(
     (s) => s.system === system && s.idType === idType && GOLDEN_ID.test(s.id),
   );
-  return held && lacksGoldenId(after, system, goldenId);
+  return held && lacksGoldenId(after, system, goldenId, idType);
 }
 
 /** What the hub sent when it created a golden customer in a system (upserted by the golden id, no record id yet). */

@@ -944,6 +944,27 @@ describe('planning golden events and commands', () => {
     expect(command(record('odoo', '9', [{ id: 'K-1001', idType: 'ref' }]))?.event).toBeNull();
     // A system that keeps no golden id on its records gets nothing.
     expect(command(record('sap', '0000100200'))?.event).toBeNull();
+    // A deployment's own system (an http-sink's) keeps one where its config says (sync.systems.<s>.goldenIdType).
+    const crm = (m: ReturnType<typeof member>, goldenIdType: string | null) =>
+      planCommand({
+        topic: 't',
+        system: m.system,
+        create: false,
+        current,
+        plan,
+        member: m,
+        sent: undefined,
+        goldenIdType,
+      });
+    expect(crm(record('crm', 'C-1'), 'hub_key')?.event?.value).toMatchObject({
+      changedFields: ['customerId', 'updatedAt'],
+      customer: { customerId: id },
+    });
+    expect(crm(record('crm', 'C-1', [{ id, idType: 'hub_key' }]), 'hub_key')?.event).toBeNull();
+    // A value there that is no golden id is the system's own: never written over.
+    expect(crm(record('crm', 'C-1', [{ id: 'K-7', idType: 'hub_key' }]), 'hub_key')?.event).toBeNull();
+    // null: the config says a built-in system keeps none.
+    expect(crm(record('odoo', '9'), null)?.event).toBeNull();
   });
 });
 
