@@ -18,7 +18,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactO
     // 160 characters `eai map formats` allows: the docs' formats table prints it, and edifact-orders.spec.ts checks
     // it against what the reader files from its fixtures, so a segment it learns to read is not left out again.
     description:
-      'UN/EDIFACT ORDERS (UNA/UNB/UNH, BGM, DTM, FTX, RFF, NAD+RFF/CTA/COM, CUX, TAX/PAT/ALC+ALI/PCD/QTY/MOA/RTE/RNG/LOC, LIN+PIA/IMD/QTY/PRI/GIN, UNS+MOA/CNT/ALC)',
+      'UN/EDIFACT ORDERS (UNA/UNB/UNH, BGM, DTM, FTX, RFF, NAD+LOC/RFF/CTA/COM, CUX, TAX/PAT/ALC+ALI/PCD/QTY/MOA/RTE/RNG/LOC, LIN+PIA/IMD/QTY/PRI/GIN, UNS+MOA/CNT/ALC)',
     ...edifactParses({
       format: 'edifact-orders',
       messageType: 'ORDERS',

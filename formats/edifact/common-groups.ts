@@ -9,7 +9,13 @@ export interface EdifactContact extends Fields<'function' | 'departmentId' | 'na
   communications: EdifactCommunication[];
 }
 
-/** A NAD group: party id (NAD02 C082), structured name and address, and its RFF, CTA and COM segments. */
+/**
+ * A place named in a NAD group (ORDERS D.96A / D.01B SG2, DESADV SG2: NAD, LOC, …): LOC 3227 what the place is to the
+ * party (7 place of delivery, 11 place of discharge…), C517 its id (3225), code list (1131), agency (3055), name (3224).
+ */
+export type EdifactPartyPlace = Fields<'qualifier' | 'id' | 'codeList' | 'agency' | 'name'>;
+
+/** A NAD group: party id (NAD02 C082), structured name and address, and its LOC, RFF, CTA and COM segments. */
 export interface EdifactParty
   extends Fields<
     | 'qualifier'
@@ -27,6 +33,8 @@ export interface EdifactParty
   nameAndAddress: string[];
   nameParts: string[];
   street: string[];
+  /** LOC segments of the group: places of the party (a buyer's delivery store, a consignee's dock). */
+  locations: EdifactPartyPlace[];
   refs: EdifactRef[];
   contacts: EdifactContact[];
   /** COM directly under the NAD, without a CTA. */
@@ -114,6 +122,7 @@ export function readParty(nad: EdifactSegment, check: EdifactChecks): EdifactPar
     nameAndAddress: components(nad, 3).filter((part) => part !== ''),
     nameParts,
     street: components(nad, 5).filter((part) => part !== ''),
+    locations: [],
     refs: [],
     contacts: [],
     communications: [],
@@ -124,9 +133,15 @@ export function readParty(nad: EdifactSegment, check: EdifactChecks): EdifactPar
   return party;
 }
 
-/** Files RFF / DTM / CTA / COM under an open NAD group; false when the segment is not part of it. */
+/** Files LOC / RFF / DTM / CTA / COM under an open NAD group; false when the segment is not part of it. */
 export function addToParty(party: EdifactParty, segment: EdifactSegment, check: EdifactChecks): boolean {
   switch (segment.tag) {
+    case 'LOC':
+      check.composite(segment, 2, 4, 'C517 (location identification)');
+      party.locations.push(
+        pick(segment, { qualifier: 1, id: [2, 1], codeList: [2, 2], agency: [2, 3], name: [2, 4] }),
+      );
+      return true;
     case 'RFF':
       party.refs.push(readRef(segment));
       return true;
