@@ -384,6 +384,10 @@ describe('edifact-orders broken fixtures', () => {
     'dtm-106-no-document-date.edi':
       /element DTM01\.2: DTM value .?"0325".? \(format 106, MMDD\) has no year, and the message has no document date/,
     'dtm-format-not-read.edi': /element DTM01\.3: DTM\+2 format code "201X" is not one this reader decodes/,
+    // A Chilean retailer's translator writes a date and time (12 digits) under 102: the refusal says what 102 lays
+    // out and what the value is laid out as.
+    'dtm-102-date-and-time.edi':
+      /element DTM01\.2: DTM value .?"202104220000".? does not match format 102 \(CCYYMMDD\); it has the layout of format 203 \(CCYYMMDDHHMM\): the sender writes DTM\+137:202104220000:203, or CCYYMMDD under 102$/,
     'unreleased-repetition-separator-v4.edi':
       /element NAD04: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
     // BGM+220+PO+4711/24+9: the number's unreleased + put its rest into 1225; it mapped as order PO.

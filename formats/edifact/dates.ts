@@ -7,36 +7,47 @@ import { type EdifactSegment, value } from './segment.ts';
 /** A DTM with its C507 parts and, for the formats below, the value decoded to ISO 8601 (no zone unless 303 says). */
 export type EdifactDate = Fields<'qualifier' | 'value' | 'format' | 'iso'>;
 
-const PATTERNS: Record<string, { pattern: RegExp; iso: (m: string[]) => string }> = {
-  '102': { pattern: /^(\d{4})(\d{2})(\d{2})$/, iso: (m) => `${m[1]}-${m[2]}-${m[3]}` },
-  '101': { pattern: /^(\d{2})(\d{2})(\d{2})$/, iso: (m) => `20${m[1]}-${m[2]}-${m[3]}` },
+/** Each format code the reader decodes: its layout (as code list 2379 writes it), pattern and ISO 8601 reading. */
+const PATTERNS: Record<string, { layout: string; pattern: RegExp; iso: (m: string[]) => string }> = {
+  '102': { layout: 'CCYYMMDD', pattern: /^(\d{4})(\d{2})(\d{2})$/, iso: (m) => `${m[1]}-${m[2]}-${m[3]}` },
+  '101': { layout: 'YYMMDD', pattern: /^(\d{2})(\d{2})(\d{2})$/, iso: (m) => `20${m[1]}-${m[2]}-${m[3]}` },
   '201': {
+    layout: 'YYMMDDHHMM',
     pattern: /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/,
     iso: (m) => `20${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`,
   },
   '203': {
+    layout: 'CCYYMMDDHHMM',
     pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`,
   },
   '204': {
+    layout: 'CCYYMMDDHHMMSS',
     pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`,
   },
   '303': {
+    layout: 'CCYYMMDDHHMMZZZ',
     pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})([+-]?\d{2})$/,
     iso: (m) =>
       `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${Number(m[6]) < 0 ? '-' : '+'}${String(Math.abs(Number(m[6]))).padStart(2, '0')}:00`,
   },
   '718': {
+    layout: 'CCYYMMDD-CCYYMMDD',
     pattern: /^(\d{4})(\d{2})(\d{2})-?(\d{4})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}/${m[4]}-${m[5]}-${m[6]}`,
   },
   '719': {
+    layout: 'CCYYMMDDHHMM-CCYYMMDDHHMM',
     pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})-?(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}/${m[6]}-${m[7]}-${m[8]}T${m[9]}:${m[10]}`,
   },
   // CCYYWW, a week (a delivery week): read as 718 is, a range of days, the ISO 8601 week from Monday to Sunday.
-  '616': { pattern: /^(\d{4})(\d{2})$/, iso: (m) => isoWeekRange(Number(m[1]), Number(m[2])) },
+  '616': {
+    layout: 'CCYYWW',
+    pattern: /^(\d{4})(\d{2})$/,
+    iso: (m) => isoWeekRange(Number(m[1]), Number(m[2])),
+  },
 };
 
 /** MMDD (106): the year is the message's document date's (DTM+137), given by the tree builder. */
@@ -107,8 +118,7 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
   if (known && raw !== '') {
     const match = known.pattern.exec(raw);
     const iso = match ? known.iso(match as unknown as string[]) : '';
-    if (!match)
-      check.fail(check.at(segment, 1, 2), `DTM value ${quotedValue(raw)} does not match format ${format}`);
+    if (!match) check.fail(check.at(segment, 1, 2), mismatch(date.qualifier ?? '', raw, format));
     if (format === '616' && iso === '')
       check.fail(
         check.at(segment, 1, 2),
@@ -122,6 +132,23 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
     deriveFrom(date, 'iso', ['value', 'format']);
   }
   return date;
+}
+
+/**
+ * A value that is not in its declared format, saying the format's layout and, when the value has the layout of
+ * other formats (12 digits under 102: a date and time, 203), which, and how the sender writes it: partners' EDI
+ * translators send a time under a date-only code.
+ */
+function mismatch(qualifier: string, raw: string, format: string): string {
+  const layout = format === '106' ? 'MMDD' : PATTERNS[format]?.layout;
+  const fits = Object.entries(PATTERNS)
+    .filter(([, known]) => known.pattern.test(raw))
+    .map(([code, known]) => `${code} (${known.layout})`);
+  const said = `DTM value ${quotedValue(raw)} does not match format ${format}${layout ? ` (${layout})` : ''}`;
+  if (fits.length === 0) return said;
+  const code = fits[0]!.slice(0, 3);
+  const own = layout ? `, or ${layout} under ${format}` : '';
+  return `${said}; it has the layout of format ${fits.join(' or ')}: the sender writes DTM+${qualifier}:${raw}:${code}${own}`;
 }
 
 /** 106 (MMDD) with the year of the message's document date; refused at C507.2 when the message has none. */
