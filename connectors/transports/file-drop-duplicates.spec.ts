@@ -62,6 +62,11 @@ async function commit(task: SourceTask, documents: SourceDocument[]): Promise<Ma
 const DUPLICATE =
   /^duplicate interchange: ISA06 ACMESUPPLY, ISA08 BIGRETAIL, ISA13 000004711 was already published \(the connector remembers the last \d+ interchanges; set config\.duplicateInterchanges: allow to publish it again\)$/;
 
+const BEING_PUBLISHED = (from: string) =>
+  new RegExp(
+    `^duplicate interchange: ISA06 ACMESUPPLY, ISA08 BIGRETAIL, ISA13 000004711 is being published from ${from.replace(/[.#]/g, '\\$&')} \\(`,
+  );
+
 describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () => {
   const make = (dir: string, options: Partial<FileDropOptions> = {}) =>
     createFileDropSource(
@@ -132,6 +137,54 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
     await writeFile(join(allowDir, 'a.x12'), interchange(4711));
     expect((await pollAll(allowing, 1))[0]!.refused).toBeUndefined();
     await allowing.stop();
+  });
+
+  it('refuses a repeat before the first copy is committed: the same interchange twice in one file, or in two files polled together', async () => {
+    // node-x12's 850_fat.edi: one interchange written twice into one file (ISA13 the same), as a mailbox that
+    // appended a resend delivers it; both were published (and the second 997 overwrote the first).
+    const inOneFile = await caseFolder();
+    const task = make(inOneFile, { split: 'x12', splitAboveBytes: 0 });
+    await task.start(new Map());
+    await writeFile(
+      join(inOneFile, 'fat.x12'),
+      interchange(4711, 2) + interchange(4711, 2) + interchange(4712),
+    );
+    const documents = await pollAll(task, 5);
+    expect(documents.map((d) => d.refused ?? 'published')).toEqual([
+      'published',
+      'published',
+      expect.stringMatching(BEING_PUBLISHED('fat.x12/ISA#1')),
+      expect.stringMatching(BEING_PUBLISHED('fat.x12/ISA#1')),
+      'published',
+    ]);
+    const position = await commit(task, documents);
+    expect((position.values().next().value as { seen: string[] }).seen).toEqual([
+      'ACMESUPPLY/BIGRETAIL/000004711',
+      'ACMESUPPLY/BIGRETAIL/000004712',
+    ]);
+    await task.stop();
+
+    // Whole files (not split): the same file dropped twice under two names, read in one poll.
+    const twoFiles = await caseFolder();
+    const whole = make(twoFiles);
+    await whole.start(new Map());
+    await writeFile(join(twoFiles, 'a.x12'), interchange(4711));
+    await writeFile(join(twoFiles, 'b.x12'), interchange(4711));
+    const both = await pollAll(whole, 2);
+    expect(both.map((d) => d.refused ?? 'published')).toEqual([
+      'published',
+      expect.stringMatching(BEING_PUBLISHED('a.x12')),
+    ]);
+    // The first copy dead-lettered (not published): a later copy is not a duplicate.
+    const refused = new Map([
+      [both[0]!, 'MappingError: no'],
+      ...both.slice(1).map((d) => [d, `SourceRefusal: ${d.refused}`] as const),
+    ]);
+    for (const d of both) whole.positionOf!(d, refused.get(d));
+    await whole.commit(both, { ok: true, published: 0, deadLettered: 2, refused });
+    await writeFile(join(twoFiles, 'c.x12'), interchange(4711));
+    expect((await pollAll(whole, 1))[0]!.refused).toBeUndefined();
+    await whole.stop();
   });
 
   it('answers a duplicate with a TA1 R 025 and leaves the first 997 as it was', async () => {

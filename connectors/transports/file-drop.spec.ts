@@ -195,13 +195,14 @@ describe('file-drop source: the folder itself', () => {
 describe('file-drop source: small files', () => {
   it('reads each file whole, oldest first, and moves it to done/ once committed', async () => {
     const dir = await folder();
-    await writeFile(join(dir, 'b.edi'), x12(2, 10));
+    // Two interchanges, so two control numbers: one ISA13 twice is a duplicate (file-drop-duplicates.spec.ts).
+    await writeFile(join(dir, 'b.edi'), x12(2, 10, 2));
     await writeFile(join(dir, 'a.edi'), x12(1, 20));
     await writeFile(join(dir, 'ignored.txt'), 'not matched');
     const runtime = new Runtime();
     await runtime.run({ dir, pattern: '*.edi', split: 'x12', ...fast });
     expect(runtime.names().sort()).toEqual(['a.edi#1', 'b.edi#1']);
-    expect(runtime.published.find((d) => d.name === 'b.edi#1')!.bytes.toString()).toBe(x12(2, 10));
+    expect(runtime.published.find((d) => d.name === 'b.edi#1')!.bytes.toString()).toBe(x12(2, 10, 2));
     expect((await readdir(dir)).sort()).toEqual(['done', 'ignored.txt']);
     expect((await readdir(join(dir, 'done'))).sort()).toEqual(['a.edi', 'b.edi']);
   });

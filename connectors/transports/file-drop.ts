@@ -385,7 +385,7 @@ class FileDropSource implements SourceTask {
           piece.bytes,
           open.skip > 0,
         );
-        if (keys.length > 0) this.keysOf.set(document, keys);
+        if (keys.length > 0 && duplicate === undefined) this.keysOf.set(document, keys);
         if (duplicate !== undefined) {
           document.refused = duplicate;
           // A whole file (not split) refused as a duplicate: keyed by its interchange's control number, as the
@@ -429,7 +429,7 @@ class FileDropSource implements SourceTask {
     if (this.duplicates) {
       // Published (not dead-lettered): its interchanges are known from now on, and the position remembers them.
       const keys = this.keysOf.get(document);
-      if (keys && refused === undefined && document.refused === undefined) this.duplicates.published(keys);
+      if (keys) this.duplicates.settled(keys, refused === undefined && document.refused === undefined);
       const seen = this.duplicates.keys();
       if (seen.length > 0) offset = { ...offset, seen };
       if (!this.acks)
@@ -479,6 +479,10 @@ class FileDropSource implements SourceTask {
       return;
     }
     if (batch) this.count(batch, outcome.refused);
+    for (const document of documents) {
+      const keys = this.keysOf.get(document);
+      if (keys) this.duplicates?.release(keys);
+    }
     const last = documents.at(-1)?.position?.offset;
     const committed = last === undefined ? undefined : fileDropOffset.safeParse(last);
     if (committed?.success)

@@ -18,6 +18,12 @@ export class DuplicateInterchanges {
   private newest: string | undefined;
   /** The verdict for the interchange being read (`<file>/ISA#n`): its pieces share it. */
   private current: ({ scope: object; at: string } & Verdict) | undefined;
+  /**
+   * Interchanges handed out to be published and not settled yet (`settled`), by key: the reading that handed it
+   * (`scope`, `<file>/ISA#n` or the file). The same interchange again in the same file (a VAN mailbox that appended a
+   * resend) or in a file polled with it (the same file dropped twice at once) is a duplicate before the first commits.
+   */
+  private readonly inFlight = new Map<string, { scope: object; at: string }>();
 
   constructor(limit: number) {
     this.limit = limit;
@@ -41,16 +47,43 @@ export class DuplicateInterchanges {
     const keys = interchanges.map(keyOf);
     const resumedInside =
       resumed && at !== undefined && !/^(ISA#\d+\/GS#1\/ST#1|UNB#\d+(\/UNG#1)?\/UNH#1) /.test(where);
-    const repeated = !resumedInside && keys.length > 0 && keys.every((key) => this.seen.has(key));
+    const reading = at ?? file;
+    const elsewhere = (key: string) => {
+      const handed = this.inFlight.get(key);
+      return handed !== undefined && (handed.scope !== scope || handed.at !== reading)
+        ? handed.at
+        : undefined;
+    };
+    const known = (key: string) => this.seen.has(key) || elsewhere(key) !== undefined;
+    const repeated = !resumedInside && keys.length > 0 && keys.every(known);
+    const earlier = keys.map(elsewhere).find((where) => where !== undefined);
     const verdict: Verdict = {
       keys,
       ...(interchanges[0] ? { controlNumber: interchanges[0].controlNumber } : {}),
       duplicate: repeated
-        ? `duplicate interchange: ${keys.map(describe).join('; ')} was already published (the connector remembers the last ${this.limit} interchanges; set config.duplicateInterchanges: allow to publish it again)`
+        ? `duplicate interchange: ${keys.map(describe).join('; ')} ${
+            earlier === undefined ? 'was already published' : `is being published from ${earlier}`
+          } (the connector remembers the last ${this.limit} interchanges; set config.duplicateInterchanges: allow to publish it again)`
         : undefined,
     };
+    if (!repeated)
+      for (const key of keys) if (!this.inFlight.has(key)) this.inFlight.set(key, { scope, at: reading });
     if (at) this.current = { scope, at, ...verdict };
     return verdict;
+  }
+
+  /**
+   * A document of these interchanges that `check` let through was committed: published (its interchanges are known
+   * from now on), or dead-lettered (not published: a later copy may be published).
+   */
+  settled(keys: readonly string[], published: boolean): void {
+    if (published) this.published(keys);
+    this.release(keys);
+  }
+
+  /** Its batch was committed (settled or not): the interchanges are no longer in flight. */
+  release(keys: readonly string[]): void {
+    for (const key of keys) this.inFlight.delete(key);
   }
 
   /** A document of these interchanges was published (committed, not dead-lettered): they are now known, as the newest. */
