@@ -7,9 +7,23 @@ export interface X12Contact extends Fields<'function' | 'name'> {
   communications: { qualifier: string; id: string }[];
 }
 
-/** An N1 loop: party with N2 names, N3 address lines, N4 place, PER contacts and REFs. */
+/**
+ * An N1 loop: party with N2 names, N3 address lines, N4 place (N405 / N406: a location the partner names it by, e.g.
+ * `SN*9999` its store number), PER contacts and REFs.
+ */
 export interface X12Party
-  extends Fields<'entityCode' | 'name' | 'idQualifier' | 'id' | 'city' | 'state' | 'postalCode' | 'country'> {
+  extends Fields<
+    | 'entityCode'
+    | 'name'
+    | 'idQualifier'
+    | 'id'
+    | 'city'
+    | 'state'
+    | 'postalCode'
+    | 'country'
+    | 'locationQualifier'
+    | 'locationId'
+  > {
   additionalNames: string[];
   addressLines: string[];
   contacts: X12Contact[];
@@ -44,7 +58,14 @@ export function addToParty(party: X12Party, segment: X12Segment, path: string): 
       break;
     case 'N4': {
       // N404 is ISO 3166: an alpha-3 code (USA, CAN) is read as its alpha-2 one, as the canonical address holds it.
-      const place = pick(segment, { city: 1, state: 2, postalCode: 3, country: 4 });
+      const place = pick(segment, {
+        city: 1,
+        state: 2,
+        postalCode: 3,
+        country: 4,
+        locationQualifier: 5,
+        locationId: 6,
+      });
       if (place.country !== undefined) place.country = alpha2Country(place.country);
       Object.assign(party, place, { $loc: party.$loc });
       break;
