@@ -106,6 +106,15 @@ describe('detectFormat', () => {
     expect(unreadDocument(Buffer.from(edifact))).toBe(
       'an EDIFACT INVOIC message; the hub reads EDIFACT ORDERS (edifact-orders) and DESADV (edifact-desadv)',
     );
+    // A set or message without its interchange names its type, but nothing reads it without the envelope.
+    expect(unreadDocument(readFileSync(join(FORMATS, 'x12-850/fixtures/broken/set-without-isa.edi')))).toBe(
+      'an X12 850 transaction set without its interchange envelope (ISA … IEA), whose ISA06 names the trading partner the hub keys the document by: send the interchange as the partner’s translator writes it',
+    );
+    expect(
+      unreadDocument(readFileSync(join(FORMATS, 'edifact-orders/fixtures/broken/message-without-unb.edi'))),
+    ).toBe(
+      'an EDIFACT ORDERS message without its interchange envelope (UNB … UNZ), whose UNB names the sender the hub keys the document by: send the interchange as the partner’s translator writes it',
+    );
     const idoc =
       '<?xml version="1.0"?><INVOIC02><IDOC><EDI_DC40><IDOCTYP>INVOIC02</IDOCTYP></EDI_DC40></IDOC></INVOIC02>';
     expect(unreadDocument(Buffer.from(idoc))).toBe(

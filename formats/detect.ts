@@ -1,3 +1,6 @@
+import { BARE_EDIFACT } from './edifact/tokenizer.ts';
+import { BARE_X12 } from './x12/tokenizer.ts';
+
 /**
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type, in IDoc-XML or
@@ -187,6 +190,14 @@ export function unreadDocument(bytes: Uint8Array): string | undefined {
   if ((text.startsWith('UNA') || text.startsWith('UNB')) && !edifact(text)) {
     const type = edifactType(text);
     if (type) return `an EDIFACT ${type} message; ${read('EDIFACT', EDIFACT_MESSAGES)}`;
+  }
+  // A set or message without its interchange (ISA, UNB): it names its type, but no reader takes it without the
+  // envelope that names its sender.
+  const set = /^ST([^A-Za-z0-9\s])(\d{3})\1/.exec(text)?.[2];
+  if (set) return `an X12 ${set} ${BARE_X12.replace(/^this is a /, '')}`;
+  if (/^UNH[^A-Za-z0-9\s]/.test(text)) {
+    const type = edifactType(text);
+    if (type) return `an EDIFACT ${type} ${BARE_EDIFACT.replace(/^this is a /, '')}`;
   }
   const flat = flatIdocType(text);
   if (flat && !ORDERS_TYPE.test(flat))

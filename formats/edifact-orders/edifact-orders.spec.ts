@@ -386,6 +386,9 @@ describe('edifact-orders broken fixtures', () => {
     'dtm-format-not-read.edi': /element DTM01\.3: DTM\+2 format code "201X" is not one this reader decodes/,
     // A Chilean retailer's translator writes a date and time (12 digits) under 102: the refusal says what 102 lays
     // out and what the value is laid out as.
+    // A bookseller's order as a distributor's README shows it: the message alone, UNH to UNT, no UNB.
+    'message-without-unb.edi':
+      /segment 1, line 1: not an EDIFACT interchange: expected UNA or UNB, found .*; this is a message without its interchange envelope \(UNB … UNZ\), whose UNB names the sender/,
     'dtm-102-date-and-time.edi':
       /element DTM01\.2: DTM value .?"202104220000".? does not match format 102 \(CCYYMMDD\); it has the layout of format 203 \(CCYYMMDDHHMM\): the sender writes DTM\+137:202104220000:203, or CCYYMMDD under 102$/,
     'unreleased-repetition-separator-v4.edi':

@@ -8,6 +8,10 @@ import {
   value,
 } from './segment.ts';
 
+/** Why a message without its UNB is refused, and what the sender does (formats/detect.ts says it too). */
+export const BARE_EDIFACT =
+  'this is a message without its interchange envelope (UNB … UNZ), whose UNB names the sender the hub keys the document by: send the interchange as the partner’s translator writes it';
+
 const TAG = /^[A-Z][A-Z0-9]{2}$/;
 
 export interface ServiceStringAdvice {
@@ -93,7 +97,7 @@ export function readServiceStringAdvice(
     throw new FormatError(
       format,
       `segment ${at.segment}, line ${lineOf(start)}`,
-      `not an EDIFACT interchange: expected ${una ? 'UNB after UNA' : 'UNA or UNB'}, found ${JSON.stringify(text.slice(start, start + 20))}`,
+      `not an EDIFACT interchange: expected ${una ? 'UNB after UNA' : 'UNA or UNB'}, found ${JSON.stringify(text.slice(start, start + 20))}${startsWithUnwrapped(text, 'UNH', start) ? `; ${BARE_EDIFACT}` : ''}`,
     );
   }
   let afterTag = start;

@@ -247,6 +247,9 @@ describe('x12-850 broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
+    // node-x12's 850 without its ISA / GS: the set alone.
+    'set-without-isa.edi':
+      /segment 1, line 1: not an X12 interchange: expected ISA, found .*; this is a transaction set without its interchange envelope \(ISA … IEA\), whose ISA06 names the trading partner/,
     'missing-beg.edi': /missing mandatory segment BEG/,
     'non-numeric-quantity.edi': /PO102 must be numeric, found .?"TEN"/,
     // X12.6: "the plus sign (+) shall not be transmitted"; the line says what the sender writes instead.

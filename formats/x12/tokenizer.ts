@@ -24,10 +24,18 @@ export function detectSeparators(text: string, start: number, format: string): X
   return detectSeparatorsAsWritten(head.replace(/[\r\n]+/g, ''), 0, format);
 }
 
+/** Why a transaction set (or group) without its ISA is refused, and what the sender does (formats/detect.ts says it too). */
+export const BARE_X12 =
+  'this is a transaction set without its interchange envelope (ISA … IEA), whose ISA06 names the trading partner the hub keys the document by: send the interchange as the partner’s translator writes it';
+
 function detectSeparatorsAsWritten(text: string, start: number, format: string): X12Separators {
   if (!text.startsWith('ISA', start)) {
     const seen = JSON.stringify(text.slice(start, start + 20));
-    throw new FormatError(format, 'segment 1, line 1', `not an X12 interchange: expected ISA, found ${seen}`);
+    throw new FormatError(
+      format,
+      'segment 1, line 1',
+      `not an X12 interchange: expected ISA, found ${seen}${/^(ST|GS)[^A-Za-z0-9\s]/.test(text.slice(start, start + 3)) ? `; ${BARE_X12}` : ''}`,
+    );
   }
   const elementSeparator = text[start + 3] ?? '';
   if (!isSeparatorCandidate(elementSeparator)) {
