@@ -5,6 +5,7 @@ import {
   addToParty,
   type EdifactParty,
   type EdifactRef,
+  type EdifactTextRef,
   readLine,
   readParty,
 } from '../edifact/common-groups.ts';
@@ -32,6 +33,7 @@ export interface EdifactDesadvTree {
   dates: EdifactDate[];
   refs: EdifactRef[];
   freeText: string[];
+  textRefs: EdifactTextRef[];
   parties: EdifactParty[];
   /** TDT: transport stage, mode and carrier (TDT05). */
   transport: Fields<'stage' | 'journey' | 'mode' | 'carrierId' | 'carrierCodeList' | 'carrierName'>[];
@@ -63,6 +65,7 @@ export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
     dates: [],
     refs: [],
     freeText: [],
+    textRefs: [],
     parties: [],
     transport: [],
     measurements: [],

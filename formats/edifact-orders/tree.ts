@@ -8,6 +8,7 @@ import {
   type EdifactLine,
   type EdifactParty,
   type EdifactRef,
+  type EdifactTextRef,
   readAmount,
   readLine,
   readParty,
@@ -52,6 +53,7 @@ export interface EdifactOrdersTree extends EdifactCommercialGroups {
   dates: EdifactDate[];
   refs: EdifactRef[];
   freeText: string[];
+  textRefs: EdifactTextRef[];
   parties: EdifactParty[];
   currencies: EdifactCurrency[];
   lines: EdifactOrdersLine[];
@@ -78,6 +80,7 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
     dates: [],
     refs: [],
     freeText: [],
+    textRefs: [],
     parties: [],
     currencies: [],
     taxes: [],

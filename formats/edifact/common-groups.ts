@@ -41,11 +41,32 @@ export interface EdifactParty
   communications: EdifactCommunication[];
 }
 
+/**
+ * An FTX's coded text (C107: 4441 the text's code, 1131 its code list, 3055 the agency), under its subject (4451):
+ * `FTX+LIN++DUY:1B`, a code the partners agreed on, sent with no text of its own (C108).
+ */
+export type EdifactTextRef = Fields<'subject' | 'code' | 'codeList' | 'agency'>;
+
 /** The header parts every EDIFACT message shares (SG1 RFF with its DTM, header DTM, FTX). */
 export interface EdifactHeaderParts {
   dates: EdifactDate[];
   refs: EdifactRef[];
+  /** FTX C108 texts; an FTX without one adds none (its coded text is in textRefs). */
   freeText: string[];
+  textRefs: EdifactTextRef[];
+}
+
+/** An FTX: its text (C108) when it has one, its coded text (C107) when it has one. */
+function addFreeText(
+  parts: { freeText: string[]; textRefs: EdifactTextRef[] },
+  segment: EdifactSegment,
+  check: EdifactChecks,
+): void {
+  check.composite(segment, 4, 5, 'C108 (text literal)');
+  const text = joinFreeText(components(segment, 4));
+  if (text !== '') parts.freeText.push(text);
+  const ref = pick(segment, { subject: 1, code: [3, 1], codeList: [3, 2], agency: [3, 3] });
+  if (ref.code !== undefined) parts.textRefs.push(ref);
 }
 
 /** Adds a DTM, RFF or FTX header segment; false for any other tag. A DTM right after an RFF dates that reference. */
@@ -71,8 +92,7 @@ export function addCommonHeader(
       header.refs.push(readRef(segment));
       return true;
     case 'FTX':
-      check.composite(segment, 4, 5, 'C108 (text literal)');
-      header.freeText.push(joinFreeText(components(segment, 4)));
+      addFreeText(header, segment, check);
       return true;
     default:
       return false;
@@ -191,6 +211,7 @@ export interface EdifactLine extends Fields<'lineNumber' | 'action' | 'itemNumbe
   /** GIN: serial numbers, batch numbers, SSCCs at line level. */
   identities: EdifactIdentity[];
   freeText: string[];
+  textRefs: EdifactTextRef[];
   otherSegments: EdifactSegment[];
 }
 
@@ -206,6 +227,7 @@ export function readLine(lin: EdifactSegment): EdifactLine {
     refs: [],
     identities: [],
     freeText: [],
+    textRefs: [],
     otherSegments: [],
   };
 }
@@ -300,8 +322,7 @@ export function addToLine(
       line.identities.push(readIdentity(segment));
       return;
     case 'FTX':
-      check.composite(segment, 4, 5, 'C108 (text literal)');
-      line.freeText.push(joinFreeText(components(segment, 4)));
+      addFreeText(line, segment, check);
       return;
     default:
       line.otherSegments.push(segment);
