@@ -162,6 +162,7 @@ describe('the lean blocking index', () => {
       '016_outbox_writeback.sql',
       '017_sync_writeback.sql',
       '018_sync_sent_per_record.sql',
+      '019_sync_held_create.sql',
     ]);
     // The re-indexing says how far it is, a page at a time, up to every stored record.
     const stored = Number(
