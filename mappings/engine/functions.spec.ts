@@ -108,6 +108,117 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
   });
 });
 
+describe('$decimalMul, $decimalSum and $decimalDiv read their common operands without strings made', () => {
+  // The exact answer, in BigInts from the digits alone: what the functions must give whichever way they compute.
+  const scaled = (text: string) => {
+    const [whole = '', fraction = ''] = text.replace(/^[+-]/, '').split('.');
+    return {
+      units: BigInt(`${whole || '0'}${fraction}`) * (text.startsWith('-') ? -1n : 1n),
+      scale: fraction.length,
+    };
+  };
+  const written = (units: bigint, scale: number) => {
+    const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+    const body = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`
+      .replace(/\.?0*$/, '')
+      .replace(/^$/, '0');
+    return units < 0n && body !== '0' ? `-${body}` : body;
+  };
+  const product = (a: string, b: string) => {
+    const x = scaled(a);
+    const y = scaled(b);
+    return written(x.units * y.units, x.scale + y.scale);
+  };
+  const sum = (values: string[]) => {
+    const scale = Math.max(...values.map((v) => scaled(v).scale));
+    return written(
+      values.reduce((total, v) => total + scaled(v).units * 10n ** BigInt(scale - scaled(v).scale), 0n),
+      scale,
+    );
+  };
+  // Signs, leading and trailing zeros, 15 and 16 digits, places up to 15, products and sums across 2^53.
+  const operands = [
+    '0',
+    '-0',
+    '+0',
+    '0.00',
+    '-0.00',
+    '1',
+    '-1',
+    '+2.50',
+    '007',
+    '0.001',
+    '-0.05',
+    '34.90',
+    '99.99',
+    '1.000000',
+    '0.000000000000001',
+    '-0.123456789012345',
+    '999999999999999',
+    '-999999999999999',
+    '9999999999999999',
+    '94906265.62',
+    '9490626.7',
+    '4503599627370496',
+    '9007199254740991',
+    '123456789.123456',
+  ];
+
+  it('multiplies as the exact product, in normal form', () => {
+    for (const a of operands)
+      for (const b of operands) expect(decimalMul(a, b), `${a} × ${b}`).toBe(product(a, b));
+    expect(decimalMul(2, '-1')).toBe('-2');
+    expect(decimalMul(9007199254740991, 2)).toBe('18014398509481982');
+    expect(decimalMul(-0, '5.5')).toBe('0');
+    expect(decimalMul(2.5, 2)).toBe('5');
+  });
+
+  it('sums as the exact total, in normal form', () => {
+    for (const a of operands)
+      for (const b of operands) {
+        expect(decimalSum([a, b]), `${a} + ${b}`).toBe(sum([a, b]));
+        expect(decimalSum([a, undefined, b, null, '-0.5']), `${a} + ${b} - 0.5`).toBe(sum([a, b, '-0.5']));
+      }
+    expect(decimalSum([undefined, null])).toBeUndefined();
+    expect(decimalSum([4503599627370496, 4503599627370496])).toBe('9007199254740992');
+  });
+
+  it('reads the other forms the general way, as before', () => {
+    expect(decimalMul(' 2.5 ', '2')).toBe('5');
+    expect(decimalMul('1E2', '0.5')).toBe('50');
+    expect(decimalMul('2.500-', '2')).toBe('-5');
+    expect(decimalSum(['1e-2', '2.500-', ' 3 '])).toBe('0.51');
+    expect(decimalSum(['', '1.5'])).toBe('1.5');
+    expect(() => decimalMul('1.2.3', '1')).toThrow(/is not a number/);
+    expect(() => decimalSum(['5.', 'x'])).toThrow(/is not a number/);
+    expect(decimalMul('.5', '5.')).toBe('2.5');
+  });
+
+  it('divides as the exact quotient rounded half away from zero', () => {
+    for (const a of operands)
+      for (const b of operands) {
+        const y = scaled(b);
+        if (y.units === 0n) continue;
+        const x = scaled(a);
+        // a / b to 7 places, truncated, then rounded on the 7th: the canonical decimal's 6 places.
+        const shift = 7 + y.scale - x.scale;
+        const tenfold =
+          shift >= 0
+            ? (x.units * 10n ** BigInt(shift)) / y.units
+            : x.units / (y.units * 10n ** BigInt(-shift));
+        const rounded = (tenfold + (tenfold < 0n ? -5n : 5n)) / 10n;
+        const expected =
+          b
+            .replace(/^[+]/, '')
+            .replace(/^0*(?=\d)/, '')
+            .replace(/\.0*$/, '') === '1'
+            ? decimalDiv(a, '1')
+            : written(rounded, 6);
+        expect(decimalDiv(a, b), `${a} ÷ ${b}`).toBe(expected);
+      }
+  });
+});
+
 describe('$decimalDiv', () => {
   it('divides exactly to the canonical 6 places, rounding half away from zero', () => {
     expect(decimalDiv('178.90', '2')).toBe('89.45');

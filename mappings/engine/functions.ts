@@ -78,15 +78,6 @@ function toScaled(value: string): { units: bigint; scale: number } {
   return { units, scale: fraction.length };
 }
 
-/** A decimal string of at most 15 digits as an exact integer number of its last place, else undefined. */
-function toSmallScaled(value: string): { units: number; scale: number } | undefined {
-  const point = value.indexOf('.');
-  const digits = value.length - (point === -1 ? 0 : 1) - (value.charCodeAt(0) === 45 ? 1 : 0);
-  if (digits > 15) return undefined;
-  const units = Number(point === -1 ? value : value.slice(0, point) + value.slice(point + 1));
-  return { units, scale: point === -1 ? 0 : value.length - point - 1 };
-}
-
 function fromScaled(units: bigint, scale: number): string {
   const negative = units < 0n;
   return fromDigits(negative, (negative ? -units : units).toString(), scale);
@@ -107,32 +98,33 @@ function fromDigits(negative: boolean, unsigned: string, scale: number): string 
 }
 
 export function decimalMul(a: unknown, b: unknown): string | undefined {
+  // Most operands (a price, a quantity, '-1') are read as they are, without a string made for them.
+  const fast = smallProduct(a, b);
+  if (fast !== undefined) return fast;
   const x = decimal(a);
   const y = decimal(b);
   if (x === undefined || y === undefined) return undefined;
   // Amounts times quantities fit a double exactly (a product below 2^53); larger ones take BigInts.
-  const small = toSmallScaled(x);
-  const other = small && toSmallScaled(y);
-  if (small && other) {
-    const product = small.units * other.units;
-    if (Number.isSafeInteger(product))
-      return fromDigits(product < 0, String(Math.abs(product)), small.scale + other.scale);
-  }
+  const small = smallProduct(x, y);
+  if (small !== undefined) return small;
   const p = toScaled(x);
   const q = toScaled(y);
   return fromScaled(p.units * q.units, p.scale + q.scale);
 }
 
 export function decimalSum(values: unknown): string | undefined {
-  const list = (Array.isArray(values) ? values : [values]).map(decimal).filter((v) => v !== undefined);
-  if (list.length === 0) return undefined;
+  const list = Array.isArray(values) ? values : [values];
   // Amounts of at most 15 digits add up exactly in doubles while the total stays below 2^53 (a line's price, its
-  // discounts, its taxes); the rest take BigInts.
-  const small = smallSum(list);
+  // discounts, its taxes), read as they are; the rest are read by `decimal` and, if still too large, take BigInts.
+  const fast = smallTotal(list);
+  if (fast !== undefined) return fast === NONE ? undefined : fast;
+  const read = list.map(decimal).filter((v) => v !== undefined);
+  if (read.length === 0) return undefined;
+  const small = smallTotal(read);
   if (small !== undefined) return small;
-  const scale = Math.max(...list.map((v) => toScaled(v).scale));
+  const scale = Math.max(...read.map((v) => toScaled(v).scale));
   let total = 0n;
-  for (const v of list) {
+  for (const v of read) {
     const { units, scale: s } = toScaled(v);
     total += units * 10n ** BigInt(scale - s);
   }
@@ -142,24 +134,103 @@ export function decimalSum(values: unknown): string | undefined {
 /** 10^n for the places a small decimal may have (at most 15 digits). */
 const POWERS = Array.from({ length: 23 }, (_, n) => 10 ** n);
 
-/** The sum of decimals in exact integer doubles, or undefined when one of them or a partial sum is too large. */
-function smallSum(list: string[]): string | undefined {
-  const parts: Array<{ units: number; scale: number }> = [];
-  let scale = 0;
-  for (const v of list) {
-    const part = toSmallScaled(v);
-    if (part === undefined) return undefined;
-    parts.push(part);
-    if (part.scale > scale) scale = part.scale;
+/** The places of the number `smallUnits` read last. */
+let unitsScale = 0;
+
+/**
+ * A decimal in its most common forms as an exact whole number of its last place, its places in `unitsScale`,
+ * without a string made: a safe whole number, or a string of digits with at most one inner point after an optional
+ * sign (what `simpleDecimal` reads), at most 15 digits (exact in a double). NaN for anything else (absent, spaces, an
+ * exponent, SAP's trailing sign, more digits…), which `decimal` then reads the general way (and refuses what is no
+ * number). Leading and trailing zeros are kept (`34.90` is 3490 of 2 places): the value is the same.
+ */
+function smallUnits(value: unknown): number {
+  if (typeof value === 'number') {
+    unitsScale = 0;
+    return Number.isSafeInteger(value) ? value : Number.NaN;
   }
+  if (typeof value !== 'string') return Number.NaN;
+  const length = value.length;
+  const first = value.charCodeAt(0);
+  const from = first === 45 || first === 43 ? 1 : 0;
+  if (length === from || length - from > 16) return Number.NaN;
+  let units = 0;
+  let point = -1;
+  for (let i = from; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) units = units * 10 + (c - 48);
+    else if (c === 46 && point === -1 && i > from && i < length - 1) point = i;
+    else return Number.NaN;
+  }
+  // 16 characters with a point are 15 digits; without one, 16 are too many.
+  if (point === -1 && length - from > 15) return Number.NaN;
+  unitsScale = point === -1 ? 0 : length - point - 1;
+  return first === 45 ? -units : units;
+}
+
+/**
+ * `units` of 10^-scale (a safe integer) in normal form, as `fromDigits` writes it (`fromDigits` itself for what its
+ * arithmetic here could not vouch for: undefined).
+ */
+function smallText(units: number, scale: number): string | undefined {
+  if (units === 0) return '0';
+  while (scale > 0 && units % 10 === 0) {
+    units /= 10;
+    scale--;
+  }
+  if (scale === 0) return String(units);
+  if (scale >= POWERS.length) return undefined;
+  const negative = units < 0;
+  const magnitude = negative ? -units : units;
+  const power = POWERS[scale]!;
+  const whole = Math.floor(magnitude / power);
+  const fraction = magnitude - whole * power;
+  if (!(fraction > 0 && fraction < power)) return fromDigits(negative, String(magnitude), scale);
+  const digits = String(fraction);
+  const body = `${whole}.${digits.length < scale ? digits.padStart(scale, '0') : digits}`;
+  return negative ? `-${body}` : body;
+}
+
+/** a × b in exact integer doubles, when `smallUnits` reads both and the product is below 2^53; else undefined. */
+function smallProduct(a: unknown, b: unknown): string | undefined {
+  const m = smallUnits(a);
+  if (Number.isNaN(m)) return undefined;
+  const scale = unitsScale;
+  const n = smallUnits(b);
+  if (Number.isNaN(n)) return undefined;
+  const product = m * n;
+  return Number.isSafeInteger(product) ? smallText(product, scale + unitsScale) : undefined;
+}
+
+/** `decimalSum` of nothing: undefined, told apart from `smallTotal`'s "not read here". */
+const NONE = '';
+
+/**
+ * `decimalSum` of a list whose items `smallUnits` reads (absent ones left out, as `decimal` leaves them), while
+ * the total stays exact: NONE for no items, undefined for a list the general way sums.
+ */
+function smallTotal(values: unknown[]): string | undefined {
   let total = 0;
-  for (const part of parts) {
-    const units = part.units * POWERS[scale - part.scale]!;
-    if (!Number.isSafeInteger(units)) return undefined;
+  let scale = 0;
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === undefined || value === null) continue;
+    let units = smallUnits(value);
+    if (Number.isNaN(units)) return undefined;
+    count++;
+    const places = unitsScale;
+    if (places > scale) {
+      total *= POWERS[places - scale]!;
+      scale = places;
+    } else if (places < scale) units *= POWERS[scale - places]!;
+    // Each step checked: a total scaled past 2^53 is no longer exact, whatever is added to it after.
+    if (!Number.isSafeInteger(total) || !Number.isSafeInteger(units)) return undefined;
     total += units;
     if (!Number.isSafeInteger(total)) return undefined;
   }
-  return fromDigits(total < 0, String(Math.abs(total)), scale);
+  if (count === 0) return NONE;
+  return smallText(total, scale);
 }
 
 /**
@@ -198,16 +269,21 @@ export function decimalDiv(a: unknown, b: unknown): string | undefined {
  * and a double's rounding moves it by less than |n / d| · 2^-53, below 1/|d| while |n| < 2^53.
  */
 function smallQuotient(x: string, y: string): string | undefined {
-  const p = toSmallScaled(x);
-  const q = p && toSmallScaled(y);
-  if (!p || !q || q.units === 0) return undefined;
-  const shift = CANONICAL_DECIMAL.scale + 1 + q.scale - p.scale;
-  const numerator = shift >= 0 ? p.units * POWERS[shift]! : p.units;
-  const denominator = shift >= 0 ? q.units : q.units * POWERS[-shift]!;
+  const p = smallUnits(x);
+  const pScale = unitsScale;
+  const q = smallUnits(y);
+  if (Number.isNaN(p) || Number.isNaN(q) || q === 0) return undefined;
+  const shift = CANONICAL_DECIMAL.scale + 1 + unitsScale - pScale;
+  if (shift >= POWERS.length || -shift >= POWERS.length) return undefined;
+  const numerator = shift >= 0 ? p * POWERS[shift]! : p;
+  const denominator = shift >= 0 ? q : q * POWERS[-shift]!;
   if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator)) return undefined;
   const tenfold = Math.trunc(numerator / denominator);
   const rounded = Math.trunc((tenfold + (tenfold < 0 ? -5 : 5)) / 10);
-  return fromDigits(rounded < 0, String(Math.abs(rounded)), CANONICAL_DECIMAL.scale);
+  return (
+    smallText(rounded, CANONICAL_DECIMAL.scale) ??
+    fromDigits(rounded < 0, String(Math.abs(rounded)), CANONICAL_DECIMAL.scale)
+  );
 }
 
 /**
