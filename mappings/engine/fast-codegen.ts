@@ -236,9 +236,11 @@ class Generator<Context> {
    * fast-path.ts's compileFilter over `value`, written out: a number keeps the item at that index (from the end when
    * negative); any other predicate is evaluated over each item (a value that is not an array is one item), which it
    * keeps as `kept` says. The kept items in a sequence of their own (a lone array item is kept as it is); `unwrap`:
-   * that sequence unwrapped, without making it for none or one (`keepItem`).
+   * that sequence unwrapped, without making it for none or one (`keepItem`). `step`: the filter is the last stage of a
+   * path's step, whose result the walk pushes onto the step's results, to be flattened: a number's item is then
+   * given as it is (undefined for none), which flattens to what its sequence of one (or none) would.
    */
-  private filter(test: AstNode, value: string, unwrap = false): string {
+  private filter(test: AstNode, value: string, unwrap = false, step = false): string {
     const out = this.temp();
     const item = this.temp();
     if (test.type === 'number') {
@@ -247,6 +249,7 @@ class Generator<Context> {
       this.emit(
         `${item} = Array.isArray(${value}) ? ${value}[${index < 0 ? `${value}.length + (${index})` : index}] : ${index === 0 || index === -1 ? value : 'undefined'};`,
       );
+      if (step) return item;
       this.emit(
         unwrap
           ? `${out} = ${item} === undefined ? undefined : Array.isArray(${item}) ? unwrapped(${item}) : ${item};`
@@ -422,8 +425,9 @@ class Generator<Context> {
       const { stages, ...bare } = step;
       const value = this.block(() => {
         let v = this.node(bare, item);
-        for (const stage of (stages as Array<{ expr: AstNode }> | undefined) ?? [])
-          v = this.filter(stage.expr, v);
+        const filters = (stages as Array<{ expr: AstNode }> | undefined) ?? [];
+        for (const [s, stage] of filters.entries())
+          v = this.filter(stage.expr, v, false, s === filters.length - 1);
         return v;
       });
       this.emit(

@@ -108,6 +108,16 @@ describe('mapping expressions compiled to plain functions', () => {
     'a[]',
     'a.b[]',
     'a[0][0]',
+    // A number as a step's last stage, its item pushed as it is: none, a value, a plain array, one made by `[...]`.
+    'a[1]',
+    'a[2]',
+    'a.b[1]',
+    'a.b[-1].c',
+    'a[0][1]',
+    'a[0].b[1]',
+    'a.[b, c][0]',
+    'a.[[b], [c]][0]',
+    'a.b.c[0]',
     '$[a]',
     '$[a].a',
     // Predicates on a variable or an array constructor, and the same path read twice over one input.
