@@ -30,7 +30,7 @@ import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, goldenIdTypeOf, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
 import { lacksGoldenId, staleGoldenIds } from './sent.ts';
-import { recordWriteBacks, type WriteBack } from './writeback.ts';
+import { queueOutbox, recordWriteBacks, type WriteBack } from './writeback.ts';
 
 const writeBacksTotal = counter({
   name: 'eai_mdm_sync_writebacks_total',
@@ -257,12 +257,7 @@ export function planCommand(options: {
   const restamp =
     !!member &&
     (staleGoldenIds(member.record, system, id).length > 0 ||
-      lacksGoldenId(
-        member.record,
-        system,
-        id,
-        options.goldenIdType !== undefined ? options.goldenIdType : goldenIdTypeOf(system, undefined),
-      )) &&
+      lacksGoldenId(member.record, system, id, goldenIdTypeOf(system, options))) &&
     !(sent && !firstContact && sent.vals.customerId === id);
   const vals = {
     ...Object.fromEntries(fields.map((f) => [f, golden[f] ?? null])),
@@ -459,23 +454,25 @@ export async function startGoldenSync(options: {
   }
 
   /**
-   * Creates held for review whose golden record has no pair left in the steward queue go out now: a golden_outbox
-   * row naming the system (its writeback, no fields), which plans the create as a first contact. A golden record
-   * merged or deleted meanwhile is only let go.
+   * Creates held for review whose golden record has no pair left in the steward queue go out now: a write-back
+   * naming the system with no fields (writeback.ts queueOutbox), which plans the create as a first contact. A golden
+   * record merged or deleted meanwhile is only let go.
    */
   async function releaseHeldCreates(client: Client): Promise<void> {
-    const released = await client.query(
-      `with released as (
-         delete from ${q}.sync_held_create h
+    const released = (
+      await client.query<{ golden_id: string; system: string; active: boolean }>(
+        `delete from ${q}.sync_held_create h
           where not exists (select 1 from ${q}.golden g where g.golden_id = h.golden_id and g.status = 'active'
                               and (${PENDING_PAIR('h.golden_id')}))
-         returning h.golden_id, h.system)
-       insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
-       select r.golden_id, g.record, g.status, jsonb_build_object(r.system, '[]'::jsonb)
-         from released r join ${q}.golden g on g.golden_id = r.golden_id and g.status = 'active'`,
-    );
-    if ((released.rowCount ?? 0) > 0)
-      log.info({ creates: released.rowCount }, 'creates held for the steward released');
+         returning h.golden_id, h.system,
+                   exists (select 1 from ${q}.golden g where g.golden_id = h.golden_id and g.status = 'active') as active`,
+      )
+    ).rows.filter((r) => r.active);
+    if (released.length === 0) return;
+    const queued = new Map<string, WriteBack>();
+    for (const r of released) queued.set(r.golden_id, { ...queued.get(r.golden_id), [r.system]: [] });
+    await queueOutbox(client, store.schema, queued);
+    log.info({ creates: released.length }, 'creates held for the steward released');
   }
 
   async function runOnce(): Promise<number> {

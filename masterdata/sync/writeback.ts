@@ -106,7 +106,11 @@ export async function queueWriteBacks(
  * Outbox rows of write-backs, one per golden record, its `before` the golden record as it is: the relay publishes no
  * golden event for them (the golden record did not change), only the commands to the systems they name.
  */
-async function queueOutbox(db: Queryable, schema: string, queued: Map<string, WriteBack>): Promise<void> {
+export async function queueOutbox(
+  db: Queryable,
+  schema: string,
+  queued: Map<string, WriteBack>,
+): Promise<void> {
   const q = quoteSchema(schema);
   await db.query(
     `insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
