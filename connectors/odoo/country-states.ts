@@ -1,6 +1,4 @@
-import type { OdooClient } from './jsonrpc.ts';
-
-type OdooRecord = Record<string, unknown> & { id: number };
+import { many2oneId, type OdooClient, type OdooRecord } from './jsonrpc.ts';
 
 /** A state as the source reads it in: `state_id` of a partner, for the mapping's region (`DE-BY`). */
 export interface StateReadIn {
@@ -10,11 +8,6 @@ export interface StateReadIn {
   code: string | false;
   /** Its country, read in: res.country `code` (DE). */
   country_id: { id: number; code: string | false } | false;
-}
-
-/** A many2one as Odoo reads it (`[id, "name"]`, or false): its id. */
-function many2oneId(value: unknown): number | undefined {
-  return Array.isArray(value) && typeof value[0] === 'number' ? value[0] : undefined;
 }
 
 /**

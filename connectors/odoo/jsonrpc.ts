@@ -9,6 +9,14 @@ import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors
  */
 export type OdooApi = 'auto' | 'json2' | 'jsonrpc';
 
+/** A record as search_read answers it. */
+export type OdooRecord = Record<string, unknown> & { id: number };
+
+/** A many2one as Odoo reads it (`[id, "name"]`, or false): its id. */
+export function many2oneId(value: unknown): number | undefined {
+  return Array.isArray(value) && typeof value[0] === 'number' ? value[0] : undefined;
+}
+
 export interface OdooConnection {
   /** Base URL of the Odoo server; `/json/2/<model>/<method>` or `/jsonrpc` is appended. */
   url: string;

@@ -1,7 +1,7 @@
 import { PARTNER_WRITABLE_FIELDS } from '../../formats/odoo-res-partner/index.ts';
 import type { Cursor, Page } from '../transports/poll.ts';
 import type { CountryStates } from './country-states.ts';
-import type { OdooClient } from './jsonrpc.ts';
+import { many2oneId, type OdooClient, type OdooRecord } from './jsonrpc.ts';
 import { isoDateTime, pageDomain } from './sale-orders.ts';
 
 /**
@@ -20,13 +20,6 @@ export const PARTNER_FIELDS = [
 
 /** Child partners that are an address of their parent, not a customer of their own (res.partner `type`). */
 export const ADDRESS_TYPES = ['invoice', 'delivery'];
-
-type OdooRecord = Record<string, unknown> & { id: number };
-
-/** A many2one as Odoo reads it (`[id, "name"]`, or false): its id. */
-function many2oneId(value: unknown): number | undefined {
-  return Array.isArray(value) && typeof value[0] === 'number' ? value[0] : undefined;
-}
 
 /**
  * The parent a partner is an address of: a child (parent_id set) of type invoice or delivery that is no company, as

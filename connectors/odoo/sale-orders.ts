@@ -1,6 +1,6 @@
 import { SALE_ORDER_FIELDS } from '../../formats/odoo-sale-order/index.ts';
 import type { Cursor, Page } from '../transports/poll.ts';
-import type { OdooClient } from './jsonrpc.ts';
+import { many2oneId, type OdooClient, type OdooRecord } from './jsonrpc.ts';
 
 /**
  * sale.order fields the source does not ask for, though the format reads them: the selling company and the payment
@@ -23,8 +23,6 @@ export const LINE_FIELDS = [
   'discount',
   'price_subtotal',
 ];
-
-type OdooRecord = Record<string, unknown> & { id: number };
 
 /** ISO 8601 → Odoo's datetime `YYYY-MM-DD HH:MM:SS` (UTC, seconds: write_date has no finer precision). */
 export function odooDateTime(iso: string): string {
@@ -52,11 +50,6 @@ export function pageDomain(cursor: Cursor): unknown[] {
     ['write_date', '=', since],
     ['id', '>', Number(cursor.afterId)],
   ];
-}
-
-/** A many2one as Odoo reads it (`[id, "name"]`, or false): its id. */
-function many2oneId(value: unknown): number | undefined {
-  return Array.isArray(value) && typeof value[0] === 'number' ? value[0] : undefined;
 }
 
 /**
