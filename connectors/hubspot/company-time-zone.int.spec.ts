@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJson } from '../../schemas/examples.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
-import { testBus, unique } from '../../tests/stack.ts';
+import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-
-const silent = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
+import type { ConnectorRuntime } from '../index.ts';
+import { startRuntime } from '../runtime/test-support.ts';
 
 /** A company mapping that writes a local date (no shipped one does): the day of the change, in its zone. */
 const DATED_COMPANY_MAPPING = `description: an organisation as a HubSpot company, its description the day of the change in the mapping's zone
@@ -39,22 +37,15 @@ fields:
  * On the real broker, with the runtime that deploys the connector and the HubSpot simulator.
  */
 describe("the HubSpot sink's company mapping in the connector's time zone", () => {
-  const bus = testBus('/eai/tests/hubspot-company-zone');
   const sink = unique('hubspot-company-zone');
   const dir = mkdtempSync(join(tmpdir(), 'eai-company-zone-'));
   let hs: HubSpotHarness;
+  let bus: Awaited<ReturnType<typeof startRuntime>>['bus'];
   let runtime: ConnectorRuntime;
 
   beforeAll(async () => {
-    await bus.provisionTopics();
     hs = await startHubSpot();
-    runtime = new ConnectorRuntime({
-      bus,
-      plugins: builtinPlugins,
-      logger: silent,
-      group: unique('connect-co-zone'),
-    });
-    await runtime.start();
+    ({ bus, runtime } = await startRuntime('/eai/tests/hubspot-company-zone'));
   });
   afterAll(async () => {
     await runtime?.remove(sink).catch(() => undefined);
