@@ -4,6 +4,7 @@ import { type CompiledMapping, writeWithFirst } from '../../mappings/index.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
+import { type HttpBatching, httpBatchConfig } from '../transports/http-batch.ts';
 import {
   createHttpSink,
   type HttpRefusedError,
@@ -82,7 +83,7 @@ export function companyRecordReason(event: CustomerEvent): string | undefined {
 /**
  * Reads a batch upsert's 2xx answer: HubSpot answers an input it could not write inside the batch with 207
  * Multi-Status, `{status: COMPLETE, results, numErrors, errors: [{status, category, message, context}]}` (an unknown
- * `hs_object_id`: OBJECT_NOT_FOUND). With one record per request, an error is that record's: it is dead-lettered
+ * `hs_object_id`: OBJECT_NOT_FOUND). For a record sent alone (a batch of one), an error is that record's: it is dead-lettered
  * with HubSpot's reason, not counted as written.
  */
 export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector: string): void {
@@ -168,7 +169,88 @@ export async function linkToExistingContact(
   };
 }
 
+/** The most inputs HubSpot's batch endpoints take in one request. */
+export const MAX_BATCH_INPUTS = 100;
+
+/** An input of a batch body, as the mapping writes it (one per record). */
+interface BatchInput {
+  idProperty?: string | null;
+  id: string;
+  properties?: Record<string, string>;
+}
+
+/**
+ * Which HubSpot record a batch input writes: the unique property it goes by and its value (an email as HubSpot
+ * compares it, trimmed and in lower case), or the record id. HubSpot refuses two inputs of one record in a batch.
+ */
+export function inputKey(input: BatchInput): string {
+  const property = input.idProperty ?? 'hs_object_id';
+  return `${property}:${property === 'email' ? String(input.id).trim().toLowerCase() : String(input.id)}`;
+}
+
+/**
+ * HubSpot's batch calls as the HTTP sink's batching: a record's one-input batch/upsert or batch/update body is an
+ * item of its path's batches (contacts and companies, upsert and update apart); its key the record it writes. A
+ * 207's `errors` name the inputs they are about in `context.ids`: those records are dead-lettered with HubSpot's
+ * reason, the others are written; an error that names no input of the batch has the batch split to find it.
+ */
+export function hubspotBatching(size: number, waitMs: number, connector: string): HttpBatching {
+  return {
+    size,
+    waitMs,
+    itemOf(request) {
+      if (!BATCH_PATHS.includes(request.path)) return undefined;
+      const inputs = (batchBody(request.body) as { inputs?: BatchInput[] } | null)?.inputs;
+      if (!Array.isArray(inputs) || inputs.length !== 1 || typeof inputs[0]?.id !== 'string')
+        return undefined;
+      return { group: request.path, key: inputKey(inputs[0]), item: inputs[0] };
+    },
+    combine: (path, items) => ({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body: { inputs: items },
+    }),
+    results(text, items, sent) {
+      let answer: { errors?: unknown };
+      try {
+        answer = text === '' ? {} : (JSON.parse(text) as typeof answer);
+      } catch {
+        return items.map(() => undefined);
+      }
+      const errors = Array.isArray(answer.errors)
+        ? (answer.errors as Array<{
+            category?: unknown;
+            message?: unknown;
+            context?: { ids?: unknown };
+          } | null>)
+        : [];
+      const ids = (items as BatchInput[]).map((input) => String(input.id).trim().toLowerCase());
+      const reasons = items.map((): string[] => []);
+      for (const error of errors) {
+        const named = Array.isArray(error?.context?.ids) ? (error.context.ids as unknown[]) : [];
+        const at = named.map((id) => ids.indexOf(String(id).trim().toLowerCase()));
+        if (at.length === 0 || at.some((index) => index < 0)) return 'unknown';
+        for (const index of at)
+          reasons[index]!.push(`${String(error?.category ?? 'ERROR')}: ${String(error?.message ?? '')}`);
+      }
+      return reasons.map((said) =>
+        said.length === 0
+          ? undefined
+          : new NonRetriableError(
+              `${connector}: POST ${sent.path} wrote nothing for the record (HubSpot's batch answer names ${said.length} error${said.length === 1 ? '' : 's'} for it): ${said.join('; ').slice(0, 1000)}`,
+            ),
+      );
+    },
+  };
+}
+
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
+  ...httpBatchConfig(
+    MAX_BATCH_INPUTS,
+    MAX_BATCH_INPUTS,
+    'inputs of one `batch/upsert` or `batch/update` call',
+  ),
   baseUrl: targetUrl()
     .default('https://api.hubapi.com')
     .describe('HubSpot API base URL; the batch upsert path is appended to it.'),
@@ -216,7 +298,8 @@ export function companyMappingOf(ref: string, context: ConnectorContext): Compil
 }
 
 /**
- * CustomerEvents → `POST /crm/v3/objects/contacts/batch/upsert`, one record per request, the body written by the
+ * CustomerEvents → `POST /crm/v3/objects/contacts/batch/upsert`, up to `batchSize` records per request
+ * (`hubspotBatching`: the records in hand together, one input each, never two of one contact), the body written by the
  * connector's from-canonical mapping (hubspot/batch-upsert.from-canonical.yaml: by the unique property
  * `eai_golden_id`, or `…/batch/update` by HubSpot's record id when it is known: `batchRequest`). An event the mapping writes nothing for is skipped.
  * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
@@ -234,7 +317,7 @@ export function createHubspotUpsertSink(
   context: ConnectorContext,
   options: { now?: () => number } = {},
 ): HttpSink {
-  const { accessToken, ...http } = config;
+  const { accessToken, batchSize, batchWaitMs, ...http } = config;
   const now = options.now ?? Date.now;
   const accountTimeZone = createAccountTimeZone(
     createHubspotGet({
@@ -314,6 +397,8 @@ export function createHubspotUpsertSink(
     {
       config: { ...http, authHeader: { name: 'Authorization', value: `Bearer ${accessToken}` } },
       request,
+      // The records in hand together go in one batch call (an erasure and a 409's redirect alone).
+      batch: hubspotBatching(batchSize, batchWaitMs, context.name),
       // A GDPR delete of a contact HubSpot no longer holds (a first delivery deleted it): done.
       alreadyApplied: (refusal, sent) =>
         sent.path === GDPR_DELETE_PATH && refusal.status === 404 ? 'contact already deleted' : undefined,

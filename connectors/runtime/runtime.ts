@@ -1105,9 +1105,9 @@ export class ConnectorRuntime {
         outboundMapping: outbound,
         sinkMapping,
         // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
-        attemptFailed: (error) => {
+        attemptFailed: (error, record) => {
           if (entry.host instanceof SinkHost)
-            entry.host.attemptFailed(scrub ? scrubError(error, scrub) : error);
+            entry.host.attemptFailed(scrub ? scrubError(error, scrub) : error, record);
         },
       };
       // A host that fails for good while it runs (a source's fenced producer, a sink's consumer crashed) fails this

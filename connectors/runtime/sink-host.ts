@@ -47,8 +47,9 @@ export interface SinkHostOptions {
 
 /**
  * Runs one sink task on a consumer group of its own (`sinkGroupId`: `eai-sink-<connector>` in the default connect
- * group): records arrive decoded, in order per partition and so per key, one at a time; a record is committed only once
- * `put` resolved. Retriable failures are retried with backoff until the record is applied (or for the definition's
+ * group): records arrive decoded, in order per partition and so per key, one at a time (or, for a task that writes in
+ * batches, up to its `concurrency` of different keys at once, one key's still in order); a record is committed only
+ * once `put` resolved (and those before it on its partition). Retriable failures are retried with backoff until the record is applied (or for the definition's
  * `retryTimeoutMs`), the partition waiting behind it so that its keys stay in order; a record that fails for good goes
  * to `dlq.sink` with the reason and its original bytes, and the sink goes on. A record the task skipped (`skipped(reason)`: not
  * for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do,
@@ -69,10 +70,11 @@ export class SinkHost {
   /** Connected on the first receipt: most sinks never write one. */
   private receipts?: Promise<TransportProducer>;
   /**
-   * The record handed to the task and not yet applied or dead-lettered (one at a time), and when its last put started:
-   * a failed attempt the task reports from inside its put (`attemptFailed`) is this record's.
+   * The records handed to the task and not yet applied or dead-lettered (one at a time, or up to the task's
+   * `concurrency`), by position, and when each one's last put started: a failed attempt the task reports from inside
+   * its put (`attemptFailed`) is its record's, or every one's in hand when it names none.
    */
-  private inHand: { position: string; putStartedAt: string } | undefined;
+  private readonly inHand = new Map<string, string>();
   private stopped = false;
   /** The start is over: a crash from now on is the running sink's failure, not its start's. */
   private started = false;
@@ -94,6 +96,8 @@ export class SinkHost {
       topics,
       dlqTopic: DLQ_TOPICS.sink,
       fromBeginning: startAt === 'earliest',
+      // A task that writes in batches takes several records at once (one key's still in order, one at a time).
+      concurrency: task.concurrency,
       onCrash: (error) => this.crashed(error),
       retry: {
         retries: Number.POSITIVE_INFINITY,
@@ -108,8 +112,8 @@ export class SinkHost {
         pendingOf(counters).delete(positionOf(record));
         failingOf(counters).delete(positionOf(record));
         this.applying.delete(positionOf(record));
-        this.inHand = undefined;
-        this.notRetrying();
+        this.inHand.delete(positionOf(record));
+        this.settled();
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
         connectorMetrics.recordsFailed.inc({ connector: name });
@@ -119,15 +123,16 @@ export class SinkHost {
         this.countIn(event.record);
         const position = positionOf(event.record);
         if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
-        this.inHand = { position, putStartedAt: new Date().toISOString() };
+        this.inHand.set(position, new Date().toISOString());
+        // A put that fails leaves its record in hand: the runtime's retry of it is the same record's failure.
         const outcome = await task.put(toSinkRecord(name, group, event));
-        this.inHand = undefined;
+        this.inHand.delete(position);
         pendingOf(counters).delete(position);
         failingOf(counters).delete(position);
         this.applying.delete(position);
         this.lastAppliedAt = Date.now();
         counters.lastError = null;
-        this.notRetrying();
+        this.settled();
         // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
         if (isSkipped(outcome)) {
           countSkipped(name, counters, outcome.skipped);
@@ -192,7 +197,7 @@ export class SinkHost {
       : new NonRetriableError(message, { cause });
     counters.lastError = message;
     // Its retries of a record in hand ended with it: not "retrying" beside FAILED.
-    this.inHand = undefined;
+    this.inHand.clear();
     this.notRetrying();
     logger.error({ error: message, restartable: error.retriable }, 'sink consumer crashed');
     if (!this.started) {
@@ -207,9 +212,14 @@ export class SinkHost {
    * within a put: four attempts of 10 s against a target that hangs). The status says `retrying` now, not once the
    * put gives up. Ignored when no record is in hand (a task left behind after its stop, say).
    */
-  attemptFailed(error: unknown): void {
-    if (this.stopped || !this.inHand) return;
-    this.failed(this.inHand.position, error);
+  attemptFailed(error: unknown, record?: SinkRecord): void {
+    if (this.stopped) return;
+    if (record) {
+      const position = `${record.topic}/${record.partition}/${record.offset}`;
+      if (this.inHand.has(position)) this.failed(position, error);
+      return;
+    }
+    for (const position of [...this.inHand.keys()]) this.failed(position, error);
   }
 
   /**
@@ -220,13 +230,22 @@ export class SinkHost {
   private failed(position: string, error: unknown): void {
     const { counters, name } = this.options;
     const failing = failingOf(counters);
-    const startedAt =
-      this.inHand?.position === position ? this.inHand.putStartedAt : new Date().toISOString();
+    const startedAt = this.inHand.get(position) ?? new Date().toISOString();
     const known = failing.get(position) ?? { since: startedAt, failures: 0 };
     known.failures += 1;
     failing.set(position, known);
     counters.retrying = { since: known.since, attempts: known.failures + 1, error: errorMessage(error) };
     connectorMetrics.retryingSince.set({ connector: name }, Date.parse(known.since) / 1000);
+  }
+
+  /**
+   * A record in hand was applied or dead-lettered: the status stops saying `retrying` unless another one in hand
+   * still fails (a batching task's).
+   */
+  private settled(): void {
+    const failing = failingOf(this.options.counters);
+    if ([...this.inHand.keys()].some((position) => failing.has(position))) return;
+    this.notRetrying();
   }
 
   private notRetrying(): void {
@@ -322,7 +341,7 @@ export class SinkHost {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.runner?.stop();
-    this.inHand = undefined;
+    this.inHand.clear();
     // Its retries ended with it: a paused or stopped sink is not retrying (sync health would say it goes on by itself).
     this.notRetrying();
     this.applying.clear();

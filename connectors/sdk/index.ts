@@ -145,6 +145,14 @@ export interface SinkTask {
   // biome-ignore lint/suspicious/noConfusingVoidType: a put that resolves with nothing (void) applied its record
   put(record: SinkRecord): Promise<void | Skipped>;
   stop(): Promise<void>;
+  /**
+   * How many puts the task takes at once, of records of different keys (one key's still one at a time, in order), so
+   * that it can write them to its system in batches (the HTTP sink's `batch`): each put still resolves only once its
+   * own record is applied, and only then is the record acknowledged. A restart delivers again what was not: with
+   * several in hand, a record applied after one that was not is delivered again too (Kafka commits a partition's
+   * offset, not each record), so writes must be idempotent, as for any redelivery. Default 1.
+   */
+  readonly concurrency?: number;
 }
 
 /** An HTTP request to a connector's own endpoint (`/webhooks/<connector>/…` on the hub's port). */
@@ -210,8 +218,12 @@ export interface ConnectorContext {
    * `outboundMapping`, so none runs in another context than the connector's mapping.
    */
   sinkMapping(ref: string): CompiledMapping;
-  /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */
-  attemptFailed?(error: unknown): void;
+  /**
+   * Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first;
+   * `record` the record whose attempt failed (a task with several puts in hand, `concurrency`; default: every record
+   * in hand).
+   */
+  attemptFailed?(error: unknown, record?: SinkRecord): void;
 }
 
 /** What a plugin fills in when the definition leaves it out. */

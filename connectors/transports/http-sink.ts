@@ -23,6 +23,7 @@ import {
   type Skipped,
   skipped,
 } from '../sdk/index.ts';
+import { batchIdempotencyKey, type HttpBatching, type Queued, takeBatch } from './http-batch.ts';
 import {
   CircuitOpenError,
   type HttpFailure,
@@ -35,6 +36,7 @@ import {
 } from './http-errors.ts';
 import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
 
+export { type HttpBatching, httpBatchConfig } from './http-batch.ts';
 export {
   CircuitOpenError,
   HttpLimitWaitError,
@@ -132,6 +134,11 @@ export interface HttpSinkOptions {
    * the write made and returns null instead of making it twice.
    */
   requestPerAttempt?: boolean;
+  /**
+   * Several records in one request (http-batch.ts): the requests of records in hand together are combined, at most
+   * `size` a request, and each record's fate read from the answer. Not with `requestPerAttempt`.
+   */
+  batch?: HttpBatching;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -192,20 +199,20 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
   breaker.onHalfOpen(() => log.info('circuit breaker half-open: sending a trial request'));
   breaker.onReset(() => log.info('circuit breaker closed: the target answers again'));
 
-  /** One attempt: headers (auth, idempotency), the request under a deadline, the answer classified. */
+  /**
+   * One attempt: headers (auth, idempotency), the request under a deadline, the answer classified; resolves with a
+   * 2xx answer's body. `check`: how a 2xx answer is read (default `checkAnswer`; a batch's answer is read per item).
+   */
   async function send(
-    record: SinkRecord,
+    idempotencyKey: string,
     request: HttpSinkRequest,
-    step: number,
     renewAuth: boolean,
-  ): Promise<void> {
+    check: ((text: string) => void) | undefined,
+  ): Promise<string> {
     const failure: HttpFailure = { connector: context.name, method: request.method, path: request.path };
     const headers = new Headers(request.headers);
     if (config.idempotencyHeader && !headers.has(config.idempotencyHeader))
-      headers.set(
-        config.idempotencyHeader,
-        step === 0 ? record.idempotencyKey : `${record.idempotencyKey}/${step}`,
-      );
+      headers.set(config.idempotencyHeader, idempotencyKey);
     if (config.authHeader) setSecretHeader(headers, config.authHeader.name, config.authHeader.value);
     if (options.authorize) {
       for (const [name, value] of Object.entries(await options.authorize({ renew: renewAuth, signal })))
@@ -240,8 +247,8 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       );
     }
     if (response.status < 300) {
-      options.checkAnswer?.(text, request);
-      return;
+      check?.(text);
+      return text;
     }
     if (
       (response.status === 401 || options.sessionExpired?.(response.status, text) === true) &&
@@ -252,7 +259,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         { method: request.method, path: request.path, status: response.status },
         'target says the session has expired: authorizing again',
       );
-      return send(record, request, step, true);
+      return send(idempotencyKey, request, true, check);
     }
     const final = options.finalAnswer?.(response.status, text, request);
     if (final) throw final;
@@ -275,9 +282,13 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
   }
 
   /** An attempt through the breaker; an open breaker fails fast with when it will try again. */
-  async function attempt(record: SinkRecord, request: HttpSinkRequest, step: number): Promise<void> {
+  async function attempt(
+    idempotencyKey: string,
+    request: HttpSinkRequest,
+    check: ((text: string) => void) | undefined = (text) => options.checkAnswer?.(text, request),
+  ): Promise<string> {
     try {
-      await breaker.execute(() => send(record, request, step, false));
+      return await breaker.execute(() => send(idempotencyKey, request, false, check));
     } catch (error) {
       if (error instanceof BrokenCircuitError)
         throw new CircuitOpenError(context.name, baseUrl, openUntil, lastFailure);
@@ -303,123 +314,286 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     return isRetriable(error);
   }
 
-  return {
-    async put(record) {
-      // Why nothing was sent for the record, if nothing was: the builder said (skipped) or built nothing (null), or
-      // the target refused a step as not for it (refusedAsSkipped).
-      let skip: Skipped | undefined;
-      const asList = (r: HttpSinkRequest | HttpSinkRequest[] | Skipped | null): HttpSinkRequest[] => {
-        if (r === null || isSkipped(r)) {
-          skip = r ?? NOTHING_TO_WRITE;
-          return [];
-        }
-        skip = undefined;
-        return [r].flat();
-      };
-      // Built once, unless per attempt; a step sent stays sent when a later one is retried.
-      const pending = options.requestPerAttempt ? [] : asList(await options.request(record));
-      // A record the request builder yields nothing for is not for this sink: skipped, not applied.
-      if (!options.requestPerAttempt && pending.length === 0) return skip ?? NOTHING_TO_WRITE;
-      const steps = pending.length;
-      let current: HttpSinkRequest | undefined;
-      const sendStep = async (request: HttpSinkRequest, step: number) => {
-        current = request;
-        try {
-          try {
-            await attempt(record, request, step);
-          } catch (error) {
-            const instead =
-              error instanceof HttpRefusedError
-                ? await options.redirect?.(error, request, signal)
-                : undefined;
-            if (!instead) throw error;
-            log.info(
-              {
-                key: record.key,
-                refused: `${request.method} ${request.path}`,
-                instead: `${instead.method} ${instead.path}`,
-              },
-              `refused with ${(error as HttpRefusedError).status}: sent where the target says the record belongs`,
-            );
-            current = instead;
-            await attempt(record, instead, step);
-          }
-        } catch (error) {
-          if (!(error instanceof HttpRefusedError)) throw error;
-          const done = options.alreadyApplied?.(error, request);
-          const policy = done === undefined ? options.refusedAsSkipped?.(error, request) : undefined;
-          if (done === undefined && policy === undefined) throw error;
-          const where = { key: record.key, method: request.method, path: request.path };
-          // A refusal taken as already applied is rare and worth a line; one a policy skips (an order whose customer
-          // the CRM does not hold) comes with every such record: counted as skipped, logged at debug (soak trial: one
-          // info line an order, two thirds of the hub's log).
-          if (policy !== undefined) {
-            skip = skipped(policy);
-            log.debug(where, policy);
-          } else log.info(where, done);
-        }
-      };
-      const write = async () => {
-        if (options.requestPerAttempt) {
-          const built = asList(await options.request(record));
-          for (const [step, request] of built.entries()) await sendStep(request, step);
+  /**
+   * `write` with the put's bounded retries (backoff with jitter, Retry-After, a spent quota waited out), for the
+   * records it writes: each failed attempt is theirs (`attemptFailed`: the status says `retrying` from the first).
+   */
+  async function retried<T>(
+    write: () => Promise<T>,
+    records: SinkRecord[],
+    current: () => HttpSinkRequest | undefined,
+  ): Promise<T> {
+    // The bounded retries are counted here: a spent quota's wait (`limitWait`) is not an attempt that failed.
+    let retries = 0;
+    const key = records.length === 1 ? records[0]!.key : undefined;
+    const result = await withRetry(write, {
+      retries: Number.POSITIVE_INFINITY,
+      initialDelayMs: config.retry.initialDelayMs,
+      maxDelayMs: config.retry.maxDelayMs,
+      shouldRetry: (error) => {
+        if (!retryHelps(error)) return false;
+        if (error instanceof HttpLimitWaitError) return true;
+        retries += 1;
+        return retries <= config.retry.retries;
+      },
+      signal,
+      onRetry: (error, attempts) => {
+        // The runtime's status says `retrying` from this first failed attempt, not once the put gives up.
+        for (const record of records) context.attemptFailed?.(error, record);
+        const sent = current();
+        const batch = records.length > 1 ? { records: records.length } : {};
+        if (error instanceof HttpLimitWaitError) {
+          log.warn(
+            { key, ...batch, method: sent?.method, path: sent?.path, until: error.until.toISOString() },
+            `${error.reason}: the write waits until ${error.until.toISOString()}, then is sent again`,
+          );
           return;
         }
-        while (pending.length > 0) {
-          await sendStep(pending[0]!, steps - pending.length);
-          pending.shift();
-        }
-      };
-      // The bounded retries are counted here: a spent quota's wait (`limitWait`) is not an attempt that failed.
-      let retried = 0;
-      await withRetry(write, {
-        retries: Number.POSITIVE_INFINITY,
-        initialDelayMs: config.retry.initialDelayMs,
-        maxDelayMs: config.retry.maxDelayMs,
-        shouldRetry: (error) => {
-          if (!retryHelps(error)) return false;
-          if (error instanceof HttpLimitWaitError) return true;
-          retried += 1;
-          return retried <= config.retry.retries;
-        },
-        signal,
-        onRetry: (error, attempts) => {
-          // The runtime's status says `retrying` from this first failed attempt, not once the put gives up.
-          context.attemptFailed?.(error);
-          if (error instanceof HttpLimitWaitError) {
-            log.warn(
-              {
-                key: record.key,
-                method: current?.method,
-                path: current?.path,
-                until: error.until.toISOString(),
-              },
-              `${error.reason}: the write waits until ${error.until.toISOString()}, then is sent again`,
-            );
-            return;
-          }
-          failuresInRow += 1;
-          log[(failuresInRow & (failuresInRow - 1)) === 0 ? 'warn' : 'debug'](
+        failuresInRow += 1;
+        log[(failuresInRow & (failuresInRow - 1)) === 0 ? 'warn' : 'debug'](
+          {
+            method: sent?.method,
+            path: sent?.path,
+            ...batch,
+            attempt: attempts,
+            failuresInRow,
+            status: (error as { status?: number }).status,
+            reason: (error as Error).name,
+          },
+          'write failed, retrying',
+        );
+      },
+    });
+    failuresInRow = 0;
+    return result;
+  }
+
+  /**
+   * A record's own requests, as without batching: `built` the requests built once (undefined: built again before
+   * every attempt, `requestPerAttempt`). Resolves with why nothing was applied, if nothing was.
+   */
+  async function writeAlone(
+    record: SinkRecord,
+    built: HttpSinkRequest[] | undefined,
+  ): Promise<Skipped | undefined> {
+    // Why nothing was sent for the record, if nothing was: the builder said (skipped) or built nothing (null), or
+    // the target refused a step as not for it (refusedAsSkipped).
+    let skip: Skipped | undefined;
+    const asList = (r: HttpSinkRequest | HttpSinkRequest[] | Skipped | null): HttpSinkRequest[] => {
+      if (r === null || isSkipped(r)) {
+        skip = r ?? NOTHING_TO_WRITE;
+        return [];
+      }
+      skip = undefined;
+      return [r].flat();
+    };
+    // Built once, unless per attempt; a step sent stays sent when a later one is retried.
+    const pending = built ? [...built] : [];
+    const steps = pending.length;
+    let current: HttpSinkRequest | undefined;
+    const sendStep = async (request: HttpSinkRequest, step: number) => {
+      current = request;
+      try {
+        try {
+          await attempt(stepKey(record, step), request);
+        } catch (error) {
+          const instead =
+            error instanceof HttpRefusedError ? await options.redirect?.(error, request, signal) : undefined;
+          if (!instead) throw error;
+          log.info(
             {
-              method: current?.method,
-              path: current?.path,
-              attempt: attempts,
-              failuresInRow,
-              status: (error as { status?: number }).status,
-              reason: (error as Error).name,
+              key: record.key,
+              refused: `${request.method} ${request.path}`,
+              instead: `${instead.method} ${instead.path}`,
             },
-            'write failed, retrying',
+            `refused with ${(error as HttpRefusedError).status}: sent where the target says the record belongs`,
           );
-        },
+          current = instead;
+          await attempt(stepKey(record, step), instead);
+        }
+      } catch (error) {
+        if (!(error instanceof HttpRefusedError)) throw error;
+        const done = options.alreadyApplied?.(error, request);
+        const policy = done === undefined ? options.refusedAsSkipped?.(error, request) : undefined;
+        if (done === undefined && policy === undefined) throw error;
+        const where = { key: record.key, method: request.method, path: request.path };
+        // A refusal taken as already applied is rare and worth a line; one a policy skips (an order whose customer
+        // the CRM does not hold) comes with every such record: counted as skipped, logged at debug (soak trial: one
+        // info line an order, two thirds of the hub's log).
+        if (policy !== undefined) {
+          skip = skipped(policy);
+          log.debug(where, policy);
+        } else log.info(where, done);
+      }
+    };
+    const write = async () => {
+      if (!built) {
+        for (const [step, request] of asList(await options.request(record)).entries())
+          await sendStep(request, step);
+        return;
+      }
+      while (pending.length > 0) {
+        await sendStep(pending[0]!, steps - pending.length);
+        pending.shift();
+      }
+    };
+    await retried(write, [record], () => current);
+    return skip;
+  }
+
+  // Batches (`options.batch`, size above 1): the puts' requests wait in `queue` and go out combined, one request at
+  // a time, each once `size` wait or no record came for `waitMs`.
+  const batching =
+    options.batch && options.batch.size > 1 && !options.requestPerAttempt ? options.batch : undefined;
+  const queue: Queued<Waiting>[] = [];
+  let draining = false;
+  let lastArrival = 0;
+  let wake: (() => void) | undefined;
+
+  /** A record's request in the queue; resolves (or rejects) its put once its fate is known. */
+  function enqueue(
+    record: SinkRecord,
+    request: HttpSinkRequest,
+    item: { group: string; key: string; item: unknown },
+  ): Promise<Skipped | undefined> {
+    return new Promise((resolve, reject) => {
+      queue.push({
+        group: item.group,
+        key: item.key,
+        value: { record, request, group: item.group, item: item.item, resolve, reject },
       });
-      failuresInRow = 0;
-      return skip;
+      lastArrival = Date.now();
+      if (queue.length >= batching!.size) wake?.();
+      if (!draining) {
+        draining = true;
+        void drain();
+      }
+    });
+  }
+
+  async function drain(): Promise<void> {
+    const { size, waitMs } = batching!;
+    try {
+      while (queue.length > 0) {
+        // A full batch goes at once; one not yet full once no record came for `waitMs`.
+        while (queue.length < size && !signal.aborted) {
+          const quiet = lastArrival + waitMs - Date.now();
+          if (quiet <= 0) break;
+          await new Promise<void>((done) => {
+            const timer = setTimeout(done, quiet);
+            wake = () => {
+              clearTimeout(timer);
+              done();
+            };
+          });
+          wake = undefined;
+        }
+        await writeBatch(takeBatch(queue, size).map((entry) => entry.value));
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** The record's own request, its put settled with the outcome. */
+  async function settleAlone(entry: Waiting): Promise<void> {
+    try {
+      entry.resolve(await writeAlone(entry.record, [entry.request]));
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
+
+  /**
+   * Items of one group in one request, each put settled with its item's fate. A refusal of the whole request that
+   * one input can cause (400, 409) splits it in halves, down to single records sent as their own requests, so the
+   * good ones are written and a bad one is refused alone, as without batching. Any other failure is every record's
+   * (retried within the put's bounds, then by the runtime). Never rejects.
+   */
+  async function writeBatch(entries: Waiting[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (entries.length === 1) return settleAlone(entries[0]!);
+    const items = entries.map((entry) => entry.item);
+    const records = entries.map((entry) => entry.record);
+    let verdicts: ReturnType<HttpBatching['results']>;
+    try {
+      const request = batching!.combine(entries[0]!.group, items);
+      const key = batchIdempotencyKey(records.map((record) => record.idempotencyKey));
+      // Its answer is read per item (`results`), not as one record's (`checkAnswer`).
+      const text = await retried(
+        () => attempt(key, request, () => undefined),
+        records,
+        () => request,
+      );
+      verdicts = batching!.results(text, items, request);
+    } catch (error) {
+      if (error instanceof HttpRefusedError && SPLIT_ON.has(error.status)) {
+        log.info(
+          { records: entries.length, status: error.status },
+          'batch refused as a whole: sent again in halves to find the record refused',
+        );
+        return split(entries);
+      }
+      for (const entry of entries) entry.reject(error);
+      return;
+    }
+    if (verdicts === 'unknown') return split(entries);
+    const alone: Waiting[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const verdict = verdicts[index];
+      if (verdict === 'alone') alone.push(entry);
+      else if (verdict) entry.reject(verdict);
+      else entry.resolve(undefined);
+    }
+    for (const entry of alone) await settleAlone(entry);
+  }
+
+  async function split(entries: Waiting[]): Promise<void> {
+    const half = Math.ceil(entries.length / 2);
+    await writeBatch(entries.slice(0, half));
+    await writeBatch(entries.slice(half));
+  }
+
+  return {
+    async put(record) {
+      if (options.requestPerAttempt) return writeAlone(record, undefined);
+      const built = await options.request(record);
+      // A record the request builder yields nothing for is not for this sink: skipped, not applied.
+      if (built === null) return NOTHING_TO_WRITE;
+      if (isSkipped(built)) return built;
+      const requests = [built].flat();
+      if (requests.length === 0) return NOTHING_TO_WRITE;
+      const item = batching && requests.length === 1 ? batching.itemOf(requests[0]!) : undefined;
+      if (item) return enqueue(record, requests[0]!, item);
+      return writeAlone(record, requests);
     },
     async stop() {
       stopping.abort();
+      wake?.();
     },
     breakerState: () => BREAKER_STATES[breaker.state],
+    // Records of different keys in hand together, so that a batch fills; twice the batch, so that the next one fills
+    // while one is being sent.
+    ...(batching ? { concurrency: batching.size * 2 } : {}),
   };
+}
+
+/** Refusals of a whole batch that one bad input causes: the batch is split to find it. */
+const SPLIT_ON = new Set([400, 409]);
+
+/** A record's request waiting in the batch queue. */
+interface Waiting {
+  record: SinkRecord;
+  request: HttpSinkRequest;
+  group: string;
+  item: unknown;
+  resolve(outcome: Skipped | undefined): void;
+  reject(error: unknown): void;
+}
+
+/** Step n > 0 of a record's requests carries `<key>/<n>`. */
+function stepKey(record: SinkRecord, step: number): string {
+  return step === 0 ? record.idempotencyKey : `${record.idempotencyKey}/${step}`;
 }
 
 /**
