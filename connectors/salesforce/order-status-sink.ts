@@ -1,9 +1,20 @@
 import { z } from 'zod';
 import type { ConnectorContext } from '../sdk/index.ts';
+import { httpBatchConfig } from '../transports/http-batch.ts';
 import type { HttpRefusedError, HttpSink, HttpSinkRequest } from '../transports/http-sink.ts';
+import { MAX_COLLECTION_RECORDS } from './collections.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
 
 export const salesforceOrderStatusSinkConfig = salesforceUpsertSinkConfig.extend({
+  // One command per request by default: its Idempotency-Key is the command's own, so a command sent again (a re-run
+  // workflow step) is answered from the first and not applied again; a batch's key holds only for that batch.
+  batchSize: httpBatchConfig(
+    1,
+    MAX_COLLECTION_RECORDS,
+    'Orders of one sObject Collections upsert',
+  ).batchSize.describe(
+    "Orders written in one sObject Collections upsert, at most 200; default 1: each command alone, with its own `Idempotency-Key`, so a command sent again is answered from the first and not applied again (a batch's key is that batch's: a command redelivered in another batch is written again, the same values). Two commands of one order never go in one request.",
+  ),
   unknownAccount: z
     .enum(['dead-letter', 'skip'])
     .default('dead-letter')

@@ -1,5 +1,5 @@
 /** Salesforce error codes of a 4xx that mean "not now": the same request succeeds later. */
-const NOT_NOW = new Set([
+export const NOT_NOW = new Set([
   // 403: the org's API request limit (the rolling 24 hours' TotalRequests, or concurrent long-running requests) is
   // spent; requests pass again as the window moves on.
   'REQUEST_LIMIT_EXCEEDED',

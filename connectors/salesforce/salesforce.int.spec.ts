@@ -224,6 +224,8 @@ describe('Salesforce connectors against the Salesforce simulator, on the real br
           clientSecret: envSecret('writer-secret'),
           clientName,
           retry: { retries: 4, initialDelayMs: 50, maxDelayMs: 500 },
+          // Each record alone, with its own key (collections.int.spec.ts has them in sObject Collections).
+          batchSize: 1,
         },
       },
       'test',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { isErasureCommand } from '../../schemas/erasure.ts';
 import type { ConnectorContext, SinkRecord, Skipped } from '../sdk/index.ts';
+import { httpBatchConfig } from '../transports/http-batch.ts';
 import {
   createHttpSink,
   type HttpRefusedError,
@@ -10,6 +11,7 @@ import {
 } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
+import { MAX_COLLECTION_RECORDS, salesforceBatching } from './collections.ts';
 import { alreadyDeleted, checkEmptyRecycleBin, erasureSteps } from './erasure.ts';
 import { createRecordReader } from './record-reader.ts';
 import { salesforceRetriable } from './retriable.ts';
@@ -18,6 +20,11 @@ export const salesforceUpsertSinkConfig = httpSinkConfig
   .omit({ authHeader: true, baseUrl: true })
   .extend(salesforceOrgConfig.shape)
   .extend({
+    ...httpBatchConfig(
+      MAX_COLLECTION_RECORDS,
+      MAX_COLLECTION_RECORDS,
+      'records of one sObject Collections upsert by external id; a write by Id goes alone, as the collection takes external ids only',
+    ),
     clientName: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, "_", "." and "-", at most 40')
@@ -40,8 +47,8 @@ function upsertPathOf(body: Buffer, connector: string): string {
 }
 
 /**
- * CustomerEvents → `PATCH /services/data/<v>/sobjects/<Account|Contact>/<key field>/<value>`, one record per
- * request, the body written by the connector's mapping (salesforce/sobject.from-canonical.yaml: by Id when the
+ * CustomerEvents → `PATCH /services/data/<v>/sobjects/<Account|Contact>/<key field>/<value>`, those by an external id
+ * up to `batchSize` a request as sObject Collections upserts (`salesforceBatching`), the body written by the connector's mapping (salesforce/sobject.from-canonical.yaml: by Id when the
  * event carries the Salesforce id, else by External_Id__c = the customerId). OAuth client credentials through the
  * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
  * write marks its change events. The hub's erasure command (schemas/erasure.ts) deletes the record and empties it
@@ -54,7 +61,17 @@ export function createSalesforceUpsertSink(
   context: ConnectorContext,
   refusedAsSkipped?: (refusal: HttpRefusedError, request: HttpSinkRequest) => string | undefined,
 ): HttpSink {
-  const { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs, clientName, ...http } = config;
+  const {
+    instanceUrl,
+    clientId,
+    clientSecret,
+    apiVersion,
+    authTimeoutMs,
+    clientName,
+    batchSize,
+    batchWaitMs,
+    ...http
+  } = config;
   const auth = createSalesforceAuth(
     { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs },
     context.name,
@@ -106,6 +123,10 @@ export function createSalesforceUpsertSink(
     {
       config: { ...http, baseUrl: instanceUrl },
       request,
+      // Upserts by external id in hand together go in one sObject Collections upsert (collections.ts).
+      batch: salesforceBatching(batchSize, batchWaitMs, context.name, {
+        alone: refusedAsSkipped !== undefined,
+      }),
       authorize: async ({ renew, signal }) => ({
         authorization: `Bearer ${await auth.token({ renew, signal })}`,
       }),
