@@ -77,6 +77,19 @@ describe('master data config', () => {
     expect(() =>
       parseMdmConfig({ sync: { systems: { 'crm:eu': { goldenIdType: 'hub_key' } } } }, 'mdm.yaml'),
     ).toThrow(/mdm\.yaml: .*sync\.systems.*unknown system/);
+    // A system the hub creates records in must say where their echoes carry the golden id, or none ever joins.
+    expect(() =>
+      parseMdmConfig({ sync: { systems: { crm: { push: true, create: true } } } }, 'mdm.yaml'),
+    ).toThrow(/mdm\.yaml: .*sync\.systems\.crm\.goldenIdType.*missing: with create/);
+    expect(() =>
+      parseMdmConfig(
+        { sync: { systems: { odoo: { push: true, create: true, goldenIdType: null } } } },
+        'mdm.yaml',
+      ),
+    ).toThrow(/sync\.systems\.odoo\.goldenIdType.*missing: with create/);
+    expect(
+      systems({ crm: { create: true, goldenIdType: 'hub_key' }, odoo: { create: true } }).crm?.create,
+    ).toBe(true);
   });
 
   it("the built-in systems' idTypes are those their customer mappings give (their fixtures' expected outputs)", () => {

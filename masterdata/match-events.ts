@@ -160,7 +160,13 @@ export async function matchEvents(
     // golden id, the record joins it as what the hub sent there, and its own id goes into the xref and sync state;
     // before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.
     if (change.kind === 'echo' && !previous) {
-      const created = await hubCreated(client, store.schema, system, change.record);
+      const created = await hubCreated(
+        client,
+        store.schema,
+        system,
+        change.record,
+        goldenIdTypeOf(system, settings),
+      );
       if (!created) {
         outcomes[n] = { change, result: null };
         continue;

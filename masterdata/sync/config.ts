@@ -119,7 +119,7 @@ export const syncSystemSchema = z
           .map(([system, type]) => `${system} \`${type}\``)
           .join(
             ', ',
-          )}; other systems: none. null: the system keeps none. For a built-in system, one of the idTypes its mappings give`,
+          )}; other systems: none. null: the system keeps none (refused with create, whose echoes join by it). For a built-in system, one of the idTypes its mappings give`,
       ),
     fingerprint: z
       .boolean()
@@ -194,6 +194,15 @@ export const syncConfigSchema = z
           code: 'custom',
           path: ['systems', system, 'goldenIdType'],
           message: `unknown idType for ${system}: its mappings give its ids as ${known.join(', ')} (the golden id: ${DEFAULT_GOLDEN_ID_TYPES[system]})`,
+        });
+      // A record the hub creates is upserted by the golden id, and its echo joins the golden record by naming the id
+      // where its system keeps it (sent.ts hubCreated): without that place no echo would ever join, and each would
+      // be taken for a new customer, created again in every other system.
+      if (settings.create && goldenIdTypeOf(system, settings) === null)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['systems', system, 'goldenIdType'],
+          message: `missing: with create, the hub recognises the ${system} record it created by the golden id its echo carries; name the idType its mapping gives that id (goldenIdType: <idType>)`,
         });
     }
     // HubSpot stamps every app's API write `changeSource: INTEGRATION`; only the app id (`sourceId`, read as

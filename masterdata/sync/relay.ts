@@ -254,10 +254,11 @@ export function planCommand(options: {
   // field), whatever else the system holds already, alone if need be; once, not again with each change until its
   // echo comes (`sync_sent` keeps it). Written only with a value change, it never reached a record that held every
   // golden value already (one a person made, a company beside its contact).
+  const idType = goldenIdTypeOf(system, options);
   const restamp =
     !!member &&
-    (staleGoldenIds(member.record, system, id).length > 0 ||
-      lacksGoldenId(member.record, system, id, goldenIdTypeOf(system, options))) &&
+    (staleGoldenIds(member.record, system, id, idType).length > 0 ||
+      lacksGoldenId(member.record, system, id, idType)) &&
     !(sent && !firstContact && sent.vals.customerId === id);
   const vals = {
     ...Object.fromEntries(fields.map((f) => [f, golden[f] ?? null])),

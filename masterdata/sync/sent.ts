@@ -124,13 +124,22 @@ export function heldView(
 const GOLDEN_ID = /^gc-[0-9a-f]{20}$/;
 
 /**
- * The golden ids other than `goldenId` that the system's record carries among its own ids (HubSpot's
- * `eai_golden_id`, Salesforce's `External_Id__c`, as its echo brought them): ids of golden records merged into
- * `goldenId` (or left by an unmerge), which the system still holds until the hub writes the surviving one.
+ * The golden ids other than `goldenId` that the system's record carries where its system keeps the golden id
+ * (`idType`: HubSpot's `eai_golden_id`, Salesforce's `External_Id__c`, as its echo brought them): ids of golden
+ * records merged into `goldenId` (or left by an unmerge), which the system still holds until the hub writes the
+ * surviving one. A golden id under another idType (a person's reference to another customer, a field the system
+ * copied it into) is not the stamp, and a system that keeps none (`idType` null) holds no stale one.
  */
-export function staleGoldenIds(record: CustomerPartyMaster, system: string, goldenId: string): string[] {
+export function staleGoldenIds(
+  record: CustomerPartyMaster,
+  system: string,
+  goldenId: string,
+  /** Where the system keeps the golden id (config.ts `goldenIdTypeOf`); null: it keeps none. */
+  idType: string | null,
+): string[] {
+  if (!idType) return [];
   return (record.sourceIds ?? [])
-    .filter((s) => s.system === system && GOLDEN_ID.test(s.id) && s.id !== goldenId)
+    .filter((s) => s.system === system && s.idType === idType && GOLDEN_ID.test(s.id) && s.id !== goldenId)
     .map((s) => s.id);
 }
 
@@ -179,17 +188,23 @@ export interface HubCreated extends Sent {
 
 /**
  * The hub's create that an echo of a record the hub does not hold yet comes from: the record names a golden id
- * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`, Salesforce's `External_Id__c`: the fields the sinks
- * upsert by) and the hub sent that golden record to this system without a record id. Null otherwise.
+ * where its system keeps one (`idType`: HubSpot's `eai_golden_id`, Odoo's `ref`, Salesforce's `External_Id__c`: the
+ * fields the sinks upsert by), or is keyed by one (its customerId, as the mapping of a request the hub upserted by
+ * the golden id gives it), and the hub sent that golden record to this system without a record id. Null otherwise,
+ * and always for a system that keeps no golden id: a golden id under another idType (a reference to another
+ * customer) names no create of this record.
  */
 export async function hubCreated(
   db: Queryable,
   schema: string,
   system: string,
   customer: CustomerPartyMaster,
+  /** Where the system keeps the golden id (config.ts `goldenIdTypeOf`); null: it keeps none. */
+  idType: string | null,
 ): Promise<HubCreated | null> {
+  if (!idType) return null;
   const named = [
-    ...(customer.sourceIds ?? []).filter((s) => s.system === system).map((s) => s.id),
+    ...(customer.sourceIds ?? []).filter((s) => s.system === system && s.idType === idType).map((s) => s.id),
     customer.customerId,
   ].filter((id): id is string => typeof id === 'string' && GOLDEN_ID.test(id));
   if (named.length === 0) return null;
