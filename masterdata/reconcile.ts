@@ -25,7 +25,13 @@ import { allCustomers, type CustomerSource } from './load.ts';
 import { clearResyncRequestsBefore, databaseNow } from './resync.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
-import { type HeldRecord, holdsSent, queueBulkWriteBacks } from './sync/index.ts';
+import {
+  carriesGoldenIdType,
+  goldenIdTypeOf,
+  type HeldRecord,
+  holdsSent,
+  queueBulkWriteBacks,
+} from './sync/index.ts';
 
 export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind' | 'erased';
 
@@ -161,14 +167,27 @@ export async function reconcile(
   // With repair, the records behind their golden record: written back when the config pushes to the system.
   const behind: HeldRecord[] = [];
   const pushes = (s: string) => store.config.sync.systems[s]?.push === true;
+  // With repair, records alike in every golden field whose golden id stamp the hub holds and the export does not
+  // show (a person cleared it): loaded, so `upsertBatch` stamps them again (`queueBulkRestamps`), once the export
+  // has shown that it reads the place (a record of it carries one). HubSpot's crm-object and Salesforce's sobject
+  // exports read none: the first batchSize such records without a sign of it, and the export is taken for one of
+  // those, and nothing is loaded for the stamp (each reload would write every stamped record again).
+  const idType = goldenIdTypeOf(system, store.config.sync.systems[system]);
+  let readsStamp: boolean | null = null;
+  const unstamped: Array<{ customer: CustomerPartyMaster; behind: HeldRecord | null }> = [];
   const flush = async () => {
+    if (readsStamp) toLoad.push(...unstamped.splice(0).map((u) => u.customer));
     if (behind.length > 0) {
       const records = behind.splice(0);
       await store.transaction((client) => queueBulkWriteBacks(client, store.schema, pushes, records));
     }
     if (toLoad.length === 0) return;
     updated += toLoad.length;
-    await store.upsertBatch(toLoad.splice(0).map((customer) => ({ system, customer })));
+    await store.upsertBatch(
+      toLoad.splice(0).map((customer) => ({ system, customer })),
+      undefined,
+      { readsStamp: () => readsStamp === true },
+    );
   };
   const repair = (customer: CustomerPartyMaster) => {
     if (options.repair) toLoad.push(customer);
@@ -177,6 +196,7 @@ export async function reconcile(
   for await (const exported of allCustomers(source)) {
     records++;
     const customer = exported;
+    if (readsStamp === null && carriesGoldenIdType(customer, system, idType)) readsStamp = true;
     // A number the export wrote without the leading zeros the hub holds it with (or with them) is the same record
     // (store.storedId), not one missing and one extra: a repair would delete it and create it anew.
     const sourceId = await store.storedId(system, sourceIdOf(system, customer));
@@ -194,18 +214,31 @@ export async function reconcile(
     } else {
       const changed = differingFields(customer, held.record);
       const unlikeGolden = changed.length === 0 ? behindFields(customer, golden) : [];
+      const unstamp =
+        options.repair &&
+        readsStamp !== false &&
+        changed.length === 0 &&
+        pushes(system) &&
+        carriesGoldenIdType(held.record, system, idType) &&
+        !carriesGoldenIdType(customer, system, idType);
+      // Loaded for its stamp, the record's write-back goes with the load (upsertBatch), not beside it.
+      const behindRecord = { system, sourceId, goldenId, record: held.record };
+      if (unstamp) unstamped.push({ customer, behind: unlikeGolden.length > 0 ? behindRecord : null });
       if (changed.length > 0) {
         note({ kind: 'differs', sourceId, goldenId, fields: changed });
         repair(customer);
       } else if (unlikeGolden.length > 0) {
         note({ kind: 'behind', sourceId, goldenId, fields: unlikeGolden });
-        if (options.repair && pushes(system))
-          behind.push({ system, sourceId, goldenId, record: held.record });
+        if (options.repair && pushes(system) && !unstamp) behind.push(behindRecord);
       } else counts.same++;
     }
-    if (toLoad.length + behind.length >= batchSize) await flush();
+    if (readsStamp === null && unstamped.length >= batchSize) readsStamp = false;
+    if (readsStamp === false && unstamped.length > 0)
+      behind.push(...unstamped.splice(0).flatMap((u) => (u.behind ? [u.behind] : [])));
+    if (toLoad.length + behind.length + (readsStamp ? unstamped.length : 0) >= batchSize) await flush();
     if (records % 1000 === 0) options.onProgress?.({ records, counts: { ...counts } });
   }
+  if (!readsStamp) behind.push(...unstamped.splice(0).flatMap((u) => (u.behind ? [u.behind] : [])));
   await flush();
   let inXref = 0;
   const missing: Drift[] = [];

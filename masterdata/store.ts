@@ -31,8 +31,9 @@ import { conflictTest, type PairScore, Scorer } from './score.ts';
 import { isCjk, nameWords, type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
+import { goldenIdTypeOf } from './sync/config.ts';
 import { dropStaleSent, heldView } from './sync/sent.ts';
-import { queueBulkWriteBacks } from './sync/writeback.ts';
+import { carriesGoldenIdType, queueBulkRestamps, queueBulkWriteBacks } from './sync/writeback.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -606,14 +607,18 @@ export class MasterDataStore {
    * other (see `matchIn`). Records erased before (masterdata/erasure.ts) are not loaded again: outcome `erased`.
    * A stored record that changed and holds other values than its golden record of a system the config pushes to
    * (it lost survivorship) is queued to be written back there, as the live matcher does with an edit that lost
-   * (sync/writeback.ts `queueBulkWriteBacks`): a load or a reconcile's repair leaves no system behind.
+   * (sync/writeback.ts `queueBulkWriteBacks`): a load or a reconcile's repair leaves no system behind. One that
+   * comes without the golden id stamp the hub held on it is stamped again (`queueBulkRestamps`), where the batch
+   * shows that its export reads the stamp (a record of it carries one) or the caller says so (`readsStamp`).
    */
   async upsertBatch(
     items: MatchItem[],
     /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
+    options: { readsStamp?: (system: string) => boolean } = {},
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
+      const before = await this.#heldIds(client, items);
       // A record erased under any form of its id (100001 for 0000100001) stays erased.
       const hashes = items.map((item) =>
         idForms(sourceIdOf(item.system, item.customer)).map((id) => erasedKeyHash(item.system, id)),
@@ -656,9 +661,55 @@ export class MasterDataStore {
             : [],
         ),
       );
+      const idType = (system: string) => goldenIdTypeOf(system, systems[system]);
+      const carried = new Set(
+        items
+          .filter((item) => carriesGoldenIdType(item.customer, item.system, idType(item.system)))
+          .map((item) => item.system),
+      );
+      await queueBulkRestamps(
+        client,
+        this.schema,
+        systems,
+        out.flatMap((r, i) =>
+          r.outcome !== 'unchanged' && before.has(i)
+            ? [{ ...r, record: (items[i] as MatchItem).customer, before: before.get(i) ?? null }]
+            : [],
+        ),
+        (system) => carried.has(system) || options.readsStamp?.(system) === true,
+      );
       await alsoInTransaction?.(client, out);
       return out;
     });
+  }
+
+  /**
+   * The records' own ids as stored before the batch (by any form of their ids), by the item's index: only of the
+   * systems the config pushes to that keep a golden id, whose stamps a bulk record may come without.
+   */
+  async #heldIds(client: Client, items: MatchItem[]): Promise<Map<number, CustomerPartyMaster['sourceIds']>> {
+    const systems = this.config.sync.systems;
+    const forms = items.flatMap((item, n) => {
+      if (!systems[item.system]?.push || !goldenIdTypeOf(item.system, systems[item.system])) return [];
+      const id = sourceIdOf(item.system, item.customer);
+      return idForms(id).map((form) => ({ n, system: item.system, form, given: form === id }));
+    });
+    if (forms.length === 0) return new Map();
+    const rows = (
+      await client.query<{ n: number; ids: CustomerPartyMaster['sourceIds'] | null }>(
+        `select distinct on (f.n) f.n, sr.record -> 'sourceIds' as ids
+           from unnest($1::int[], $2::text[], $3::text[], $4::bool[]) as f(n, s, form, given)
+           join ${this.#q}.source_record sr on sr.system = f.s and sr.source_id = f.form
+          order by f.n, f.given desc`,
+        [
+          forms.map((f) => f.n),
+          forms.map((f) => f.system),
+          forms.map((f) => f.form),
+          forms.map((f) => f.given),
+        ],
+      )
+    ).rows;
+    return new Map(rows.map((r) => [r.n, r.ids ?? []]));
   }
 
   /**

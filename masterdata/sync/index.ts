@@ -38,9 +38,12 @@ export {
   hubCreated,
 } from './sent.ts';
 export {
+  type BulkRecord,
+  carriesGoldenIdType,
   type HeldRecord,
   lostFields,
   type MatchedEdit,
+  queueBulkRestamps,
   queueBulkWriteBacks,
   queueRestamps,
   queueWriteBacks,

@@ -157,4 +157,59 @@ describe('write-back of values that lose in a bulk load or a reconcile repair', 
     expect(sent[0]?.customer.phones.map((p) => p.number)).toEqual([SF_PHONE]);
     expect((await store.pool.query(`select count(*)::int as n from ${q}.golden_outbox`)).rows[0].n).toBe(0);
   });
+
+  it('a load or a repair of a record whose golden id stamp was cleared in the system stamps it again, once', async () => {
+    const stamped = (r: CustomerPartyMaster, goldenId: string) =>
+      ({
+        ...r,
+        sourceIds: [...(r.sourceIds ?? []), { system: 'hubspot', id: goldenId, idType: 'eai_golden_id' }],
+      }) as CustomerPartyMaster;
+    await load('salesforce', person('salesforce', '003D', SF_PHONE, 'Mary', 'Somerville'));
+    const ada = person('hubspot', '104', SF_PHONE, 'Mary', 'Somerville');
+    await load('hubspot', ada);
+    const goldenId = (await store.xref('salesforce', '003D')) as string;
+    expect(await store.xref('hubspot', '104')).toBe(goldenId);
+    // Another customer of the same export, whose record shows its stamp: the export reads eai_golden_id.
+    const other = person('hubspot', '105', '+442079465555', 'Emmy', 'Noether');
+    await load('hubspot', other);
+    const otherId = (await store.xref('hubspot', '105')) as string;
+    const stamps = async () =>
+      (await commands('hubspot', goldenId)).filter((c) => c.changedFields.includes('customerId')).length;
+    // The relay stamped the record once; its next export shows the stamp (the hub holds it by that word).
+    expect(await stamps()).toBe(1);
+    await load('hubspot', stamped(ada, goldenId), stamped(other, otherId));
+    expect(await stamps()).toBe(1);
+
+    // A person cleared it in HubSpot; the export shows the record without it: the hub stamps it again, once.
+    await load('hubspot', ada, stamped(other, otherId));
+    expect(await stamps()).toBe(2);
+    await load('hubspot', ada, stamped(other, otherId));
+    expect(await stamps()).toBe(2);
+    // Its echo (the next export) holds it: nothing more.
+    await load('hubspot', stamped(ada, goldenId), stamped(other, otherId));
+    expect(await stamps()).toBe(2);
+
+    // A repair of an export without it stamps it again, once (the record holds every golden value: same).
+    const repair = () =>
+      reconcile(store, 'hubspot', customerFile(file(ada, stamped(other, otherId)), 'hubspot'), {
+        repair: true,
+      });
+    expect((await repair()).counts).toMatchObject({ same: 2, differs: 0 });
+    await sync.flush();
+    expect(await stamps()).toBe(3);
+    // Its echo not back yet, the next repair sends nothing more.
+    await repair();
+    await sync.flush();
+    expect(await stamps()).toBe(3);
+    await load('hubspot', stamped(ada, goldenId), stamped(other, otherId));
+
+    // An export that reads no stamp at all (HubSpot's crm-object, Salesforce's sobject) says nothing of it: none sent.
+    await load('hubspot', ada, other);
+    expect(await stamps()).toBe(3);
+    expect(
+      (await reconcile(store, 'hubspot', customerFile(file(ada), 'hubspot'), { repair: true })).counts,
+    ).toMatchObject({ same: 1 });
+    await sync.flush();
+    expect(await stamps()).toBe(3);
+  });
 });

@@ -10,7 +10,8 @@
  * Records a system sends in bulk (`eai mdm load`, `eai mdm reconcile --repair`: `MasterDataStore.upsertBatch`) and
  * the records a repairing reconcile finds behind their golden record are queued the same way (`queueBulkWriteBacks`):
  * there is no classified edit, so every golden field is compared, and what the hub last sent there no longer stands
- * for the fields the system holds otherwise.
+ * for the fields the system holds otherwise. A record such a path stores without the golden id stamp the hub held
+ * on it is stamped again (`queueBulkRestamps`), as a live edit that removed it is (`queueRestamps`).
  */
 import type pg from 'pg';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
@@ -18,7 +19,8 @@ import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { Lineage } from '../survivorship.ts';
 import { holdsSent } from './changes.ts';
-import { forgetSent } from './sent.ts';
+import { goldenIdTypeOf, type SyncConfig } from './config.ts';
+import { forgetSent, goldenIdRemoved } from './sent.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -152,6 +154,53 @@ export async function queueRestamps(
 
 /** A record as a system holds it by its own bulk word (a load, an export): not an edit of some fields, a whole record. */
 export type HeldRecord = Omit<MatchedEdit, 'fields'>;
+
+/** A record a system sent in bulk, with its own ids as the hub held them before (null: it held none of it). */
+export interface BulkRecord extends HeldRecord {
+  before: CustomerPartyMaster['sourceIds'] | null;
+}
+
+/** Whether the record carries an id where its system keeps the golden id (any value: an export that reads the place). */
+export function carriesGoldenIdType(
+  record: CustomerPartyMaster,
+  system: string,
+  idType: string | null,
+): boolean {
+  return !!idType && (record.sourceIds ?? []).some((s) => s.system === system && s.idType === idType);
+}
+
+/**
+ * `queueRestamps` for records a system sent in bulk (`eai mdm load`, `eai mdm reconcile --repair`): a record whose
+ * golden id stamp the hub held (by its echo) and which comes without it (sent.ts `goldenIdRemoved`, as a live event's
+ * is judged) was cleared in the system, and is stamped again, once; the stamp's echo brings it back into the record.
+ * Only where the export reads the place (`readsStamp`): HubSpot's `crm-object` and Salesforce's `sobject` exports
+ * leave the golden id out of every record, so a record without it there says nothing of the system's (and stamping
+ * each again would write every record of every reload). The caller's evidence: a record of the same export that
+ * carries an id there (`carriesGoldenIdType`). Returns the rows queued.
+ */
+export function queueBulkRestamps(
+  db: Queryable,
+  schema: string,
+  systems: SyncConfig['systems'],
+  records: BulkRecord[],
+  readsStamp: (system: string) => boolean,
+): Promise<number> {
+  const unstamped = records.filter(
+    (r) =>
+      r.before &&
+      r.goldenId &&
+      systems[r.system]?.push === true &&
+      readsStamp(r.system) &&
+      goldenIdRemoved(
+        { sourceIds: r.before } as CustomerPartyMaster,
+        r.record,
+        r.system,
+        r.goldenId,
+        goldenIdTypeOf(r.system, systems[r.system]),
+      ),
+  );
+  return queueRestamps(db, schema, (system) => systems[system]?.push === true, unstamped);
+}
 
 /**
  * `queueWriteBacks` for records a system sent in bulk or an export showed (`eai mdm load`, `eai mdm reconcile
