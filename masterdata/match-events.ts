@@ -31,7 +31,9 @@ import {
   goldenIdRemoved,
   goldenIdTypeOf,
   hubCreated,
+  keepPending,
   type MatchedEdit,
+  pendingAfterEcho,
   queueRestamps,
   queueWriteBacks,
   type Sent,
@@ -88,6 +90,7 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
       erasure_id: string | null;
       sent_fields: string[] | null;
       sent_vals: Record<string, unknown> | null;
+      sent_pending: Record<string, unknown[]> | null;
       golden: CustomerPartyMaster | null;
     }>(
       `with f as (select * from unnest($1::int[], $2::text[], $3::text[], $4::bool[]) as f(n, s, form, given)),
@@ -99,7 +102,8 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
        select j.n, p.record, p.field_times, p.golden_id,
               case when p.n is null then
                 (select erasure_id from ${q}.erased_key ek where ek.key_hash = j.erased_hash) end as erasure_id,
-              ss.fields as sent_fields, ss.vals as sent_vals, g.record as golden
+              ss.fields as sent_fields, ss.vals as sent_vals,
+              ss.pending as sent_pending, g.record as golden
          from j
          left join prev p on p.n = j.n
          left join ${q}.sync_sent ss on ss.golden_id = p.golden_id and ss.system = j.s and ss.source_id = j.i
@@ -123,7 +127,9 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
         ? { record: row.record, fieldTimes: row.field_times ?? {}, goldenId: row.golden_id }
         : null,
       erasureId: row.erasure_id,
-      sent: row.sent_fields ? { fields: row.sent_fields, vals: row.sent_vals ?? {} } : null,
+      sent: row.sent_fields
+        ? { fields: row.sent_fields, vals: row.sent_vals ?? {}, pending: row.sent_pending ?? {} }
+        : null,
       golden: row.golden,
     };
   }
@@ -145,6 +151,13 @@ export async function matchEvents(
   /** Per item: its job, its change, and the hub-created record it claims (an echo of the hub's creation). */
   const matched: Array<{ n: number; change: Change; claims?: Awaited<ReturnType<typeof hubCreated>> }> = [];
   const forget: Array<{ system: string; sourceId: string; fields: string[] }> = [];
+  /** Echoes of writes still listed as on their way: what is left on its way to their records. */
+  const arrived: Array<{
+    goldenId: string;
+    system: string;
+    sourceId: string;
+    pending: Record<string, unknown[]>;
+  }> = [];
   for (const [n, job] of jobs.entries()) {
     const { system, sourceId, event } = job;
     const { previous, erasureId, sent, golden } = states[n] as HeldState;
@@ -156,6 +169,13 @@ export async function matchEvents(
     }
     const settings = store.config.sync.systems[system];
     const change = classify(event, previous, sent, settings, golden, job.arrivedAt ?? null);
+    // The echo of a write takes it, and the writes before it (come back or overtaken), off what is on its way.
+    const left =
+      change.kind === 'echo' && sent && previous?.goldenId
+        ? pendingAfterEcho(sent, change.fields, change.record as unknown as Record<string, unknown>)
+        : null;
+    if (left && previous?.goldenId)
+      arrived.push({ goldenId: previous.goldenId, system, sourceId, pending: left });
     // An echo of a record the hub does not hold yet is one it created by the golden id. Once the echo names that
     // golden id, the record joins it as what the hub sent there, and its own id goes into the xref and sync state;
     // before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.
@@ -245,6 +265,7 @@ export async function matchEvents(
   }
   // A person changed these fields in the system: what the hub sent there before no longer stands for it.
   await forgetSent(client, store.schema, forget);
+  await keepPending(client, store.schema, arrived);
   // An edit that lost survivorship changed no golden value, so nothing else sends the golden one back to its system.
   const systems = store.config.sync.systems;
   await queueWriteBacks(client, store.schema, (system) => systems[system]?.push === true, edits);

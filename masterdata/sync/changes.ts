@@ -332,6 +332,54 @@ export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefi
 export interface Sent {
   fields: string[];
   vals: Record<string, unknown>;
+  /**
+   * Per field, the values sent there since the last echo of them seen, oldest first (the last is `vals`'): an echo
+   * of any of them is the hub's own (migration 020). Absent: the last value alone.
+   */
+  pending?: Record<string, unknown[]>;
+}
+
+/** Values kept per field in `Sent.pending`: more writes of one field on their way at once are not expected. */
+export const PENDING_KEPT = 8;
+
+/** Whether a value a system reports for a field is one the hub sent there (`vals`, or one still on its way). */
+export function sentThere(sent: Sent, field: string, value: unknown): boolean {
+  const is = (v: unknown) => sameValue(v, value) || holdsSent(field, value, v);
+  return is(sent.vals[field]) || (sent.pending?.[field] ?? []).some(is);
+}
+
+/**
+ * What is still on its way after an echo of `values` (the record's values of `fields` as the echo left them): per
+ * field, the values sent after the first one the echo holds (it and those before it came back, or were overtaken).
+ * Null when that changes nothing.
+ */
+export function pendingAfterEcho(
+  sent: Sent,
+  fields: readonly string[],
+  values: Record<string, unknown>,
+): Record<string, unknown[]> | null {
+  const pending = { ...(sent.pending ?? {}) };
+  let changed = false;
+  for (const f of fields) {
+    const list = pending[f] ?? [];
+    const at = list.findIndex((v) => sameValue(v, values[f]) || holdsSent(f, values[f], v));
+    if (at < 0) continue;
+    changed = true;
+    if (at === list.length - 1) delete pending[f];
+    else pending[f] = list.slice(at + 1);
+  }
+  return changed ? pending : null;
+}
+
+/** What was on its way to a record after the hub sent it `vals` of `fields`: each value last in its field's list. */
+export function pendingAfterSend(
+  before: Record<string, unknown[]> | undefined,
+  fields: readonly string[],
+  vals: Record<string, unknown>,
+): Record<string, unknown[]> {
+  const pending = { ...(before ?? {}) };
+  for (const f of fields) pending[f] = [...(pending[f] ?? []), vals[f] ?? null].slice(-PENDING_KEPT);
+  return pending;
 }
 
 export interface Change {
@@ -351,7 +399,8 @@ export interface Change {
 /**
  * The echo rule. An event is the echo of a hub write when the system stamped it as the hub's (its change origin
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
- * exactly what the hub last sent to that record; either only for a system the hub writes to (`push`). An echo's values are stored as copies (field time null: never
+ * exactly what the hub last sent to that record, or a value it sent there since the last echo it saw (`pending`: the
+ * echo of a first write that comes back after a second was sent); either only for a system the hub writes to (`push`). An echo's values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
  * echo changes no golden value. A stamped full snapshot that also sets fields the hub never sent to that record,
  * to a content other than the golden record's, carries a person's edit along (a whole-record system stamps only
@@ -383,10 +432,7 @@ export function classify(
     settings.fingerprint &&
     sent &&
     fields.length > 0 &&
-    fields.every(
-      (f) =>
-        sent.fields.includes(f) && (sameValue(sent.vals[f], next[f]) || holdsSent(f, next[f], sent.vals[f])),
-    )
+    fields.every((f) => sent.fields.includes(f) && sentThere(sent, f, next[f]))
   )
     by = 'fingerprint';
   // Every field gets a time of its own the first time the new rule sees the record: until then the record's

@@ -4,6 +4,9 @@ export {
   classify,
   fieldsSet,
   holdsSent,
+  PENDING_KEPT,
+  pendingAfterEcho,
+  pendingAfterSend,
   type Sent,
   sameValue,
   stampedByHub,
@@ -36,6 +39,7 @@ export {
   goldenIdRemoved,
   heldView,
   hubCreated,
+  keepPending,
 } from './sent.ts';
 export {
   type BulkRecord,

@@ -26,7 +26,7 @@ import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { Client, MasterDataStore } from '../store.ts';
-import { sameValue } from './changes.ts';
+import { pendingAfterSend, sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, goldenIdTypeOf, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
 import { lacksGoldenId, staleGoldenIds } from './sent.ts';
@@ -72,6 +72,8 @@ interface SentRow {
   source_id: string | null;
   fields: string[];
   vals: Record<string, unknown>;
+  /** Per field, the values sent since the last echo of them seen (migration 020). */
+  pending?: Record<string, unknown[]>;
 }
 
 export interface SyncCommand {
@@ -554,7 +556,8 @@ export async function startGoldenSync(options: {
         );
       const sent = (
         await client.query<SentRow>(
-          `select golden_id, system, source_id, fields, vals from ${q}.sync_sent where golden_id = any($1::text[])`,
+          `select golden_id, system, source_id, fields, vals, pending from ${q}.sync_sent
+            where golden_id = any($1::text[])`,
           [ids],
         )
       ).rows;
@@ -615,13 +618,25 @@ export async function startGoldenSync(options: {
       const refused = out.length > 0 ? await send(out) : new Set<PublishInput>();
       for (const c of commands) {
         if (c.event && refused.has(c.event)) continue; // not sent: not recorded as what the system holds
-        // One row per record the command went to (migration 018), what was sent before to it kept beside.
+        // One row per record the command went to (migration 018), what was sent before to it kept beside; each value
+        // sent is on its way until an echo of it, or of a later one, comes back (migration 020).
+        const before = sent.find(
+          (s) => s.golden_id === c.goldenId && s.system === c.system && s.source_id === c.sourceId,
+        );
         await client.query(
-          `insert into ${q}.sync_sent (golden_id, system, source_id, fields, vals) values ($1, $2, $3, $4, $5)
+          `insert into ${q}.sync_sent (golden_id, system, source_id, fields, vals, pending)
+           values ($1, $2, $3, $4, $5, $6)
            on conflict (golden_id, system, (coalesce(source_id, ''))) do update set
              fields = array(select distinct f from unnest(${q}.sync_sent.fields || excluded.fields) as f order by f),
-             vals = ${q}.sync_sent.vals || excluded.vals, sent_at = now()`,
-          [c.goldenId, c.system, c.sourceId, c.fields, c.vals],
+             vals = ${q}.sync_sent.vals || excluded.vals, pending = excluded.pending, sent_at = now()`,
+          [
+            c.goldenId,
+            c.system,
+            c.sourceId,
+            c.fields,
+            c.vals,
+            pendingAfterSend(before?.pending, c.fields, c.vals),
+          ],
         );
       }
       // The golden record's history: each write-back sent, its fields (not their values).

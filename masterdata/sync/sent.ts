@@ -12,7 +12,8 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /**
  * A person changed these fields in the system: what the hub sent there before no longer stands for what the
- * system holds, so the relay compares the next golden values with the record itself. For many records at once.
+ * system holds, so the relay compares the next golden values with the record itself; and an echo of a write still on
+ * its way there is no longer told by its value (it would be stored over the person's newer one). For many records at once.
  */
 export async function forgetSent(
   db: Queryable,
@@ -22,12 +23,37 @@ export async function forgetSent(
   const named = changes.filter((c) => c.fields.length > 0);
   if (named.length === 0) return;
   await db.query(
-    `update ${quoteSchema(schema)}.sync_sent ss set vals = ss.vals - x.f,
+    `update ${quoteSchema(schema)}.sync_sent ss set vals = ss.vals - x.f, pending = ss.pending - x.f,
        fields = array(select e from unnest(ss.fields) as e where e <> all(x.f))
        from (select s, i, array(select json_array_elements_text(f::json)) as f
                from unnest($1::text[], $2::text[], $3::text[]) as u(s, i, f)) x
       where ss.system = x.s and ss.source_id = x.i`,
     [named.map((c) => c.system), named.map((c) => c.sourceId), named.map((c) => JSON.stringify(c.fields))],
+  );
+}
+
+/** What is still on its way to records after echoes came back from them (`changes.ts` `pendingAfterEcho`). */
+export async function keepPending(
+  db: Queryable,
+  schema: string,
+  rows: ReadonlyArray<{
+    goldenId: string;
+    system: string;
+    sourceId: string;
+    pending: Record<string, unknown[]>;
+  }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `update ${quoteSchema(schema)}.sync_sent ss set pending = x.p
+       from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as x(g, s, i, p)
+      where ss.golden_id = x.g and ss.system = x.s and ss.source_id = x.i`,
+    [
+      rows.map((r) => r.goldenId),
+      rows.map((r) => r.system),
+      rows.map((r) => r.sourceId),
+      rows.map((r) => JSON.stringify(r.pending)),
+    ],
   );
 }
 

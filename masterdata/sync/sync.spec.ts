@@ -11,6 +11,8 @@ import {
   classify,
   DEFAULT_CREATE_WHEN,
   heldView,
+  pendingAfterEcho,
+  pendingAfterSend,
   planCommand,
   planGoldenEvent,
   satisfies,
@@ -613,6 +615,23 @@ describe('the echo rule', () => {
     expect(classify(event('salesforce', newEmail, ['emails']), previous, sent, systems.salesforce).kind).toBe(
       'edit',
     );
+    // A value the hub sent before the last one, whose echo has not come back yet, is the hub's too; once its echo
+    // (or a later one's) came back, it is not on its way any more.
+    const first = [{ address: 'first@example.org', use: null, primary: true }];
+    const twice = {
+      fields: ['emails'],
+      vals: { emails: newEmail.emails },
+      pending: { emails: [first, newEmail.emails] },
+    };
+    const early = event('odoo', { emails: first }, ['emails']);
+    expect([classify(early, odooPrevious, twice, systems.odoo).kind]).toEqual(['echo']);
+    expect(pendingAfterEcho(twice, ['emails'], { emails: first })).toEqual({ emails: [newEmail.emails] });
+    expect(pendingAfterEcho(twice, ['emails'], newEmail)).toEqual({});
+    const seen = { ...twice, pending: { emails: [newEmail.emails] } };
+    expect(classify(early, odooPrevious, seen, systems.odoo).kind).toBe('edit');
+    expect(pendingAfterSend(seen.pending, ['emails'], { emails: first })).toEqual({
+      emails: [newEmail.emails, first],
+    });
   });
 });
 
