@@ -1,5 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { stampedByHub } from '../../masterdata/sync/changes.ts';
+import { syncSystemSchema } from '../../masterdata/sync/config.ts';
 import { countryStateRef } from '../../simulators/odoo/country-states.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
 import { type DecodedMessage, readDecoded } from '../../tests/decode-raw.ts';
@@ -7,6 +10,8 @@ import { topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { createTestContext, customerRecords } from '../transports/test-support.ts';
+import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
 
 const BAVARIA = countryStateRef('DE', 'BY')!;
 
@@ -22,7 +27,12 @@ type CustomerEvent = {
     organizationName: string | null;
     status: string;
     sourceIds: Array<{ id: string; idType: string | null }>;
-    addresses: Array<{ use: string | null; region: string | null; countryCode: string | null }>;
+    addresses: Array<{
+      use: string | null;
+      lines: string[];
+      region: string | null;
+      countryCode: string | null;
+    }>;
   };
 };
 
@@ -316,6 +326,141 @@ describe.each(['17.0', '19.0'])(
       expect(shipped?.key).toBe(`odoo:${byUi}`);
       expect(shipped?.decoded.origin.changedBy).toBe('2');
       expect(four.map((m) => m.key)).not.toContain(`odoo:${delivery}`);
+    });
+
+    it('the sink’s writes of a company’s invoice and delivery addresses come back as the company’s next version, stamped as the hub’s echo', async () => {
+      const from = await topicEnds('canonical.customer');
+      const company = unique('Reederei');
+      const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(company));
+      const holding = (text: string) => (m: { value: Buffer }) =>
+        mine(m) && m.value.includes(Buffer.from(text));
+      const byUi = await edit({
+        model: 'res.partner',
+        values: {
+          name: company,
+          is_company: true,
+          street: 'Am Sandtorkai 1',
+          city: 'Hamburg',
+          zip: '20457',
+          country_id: 57,
+        },
+      });
+      const invoice = await edit({
+        model: 'res.partner',
+        values: {
+          parent_id: byUi,
+          type: 'invoice',
+          street: 'Postfach 11 22',
+          city: 'Hamburg',
+          country_id: 57,
+        },
+      });
+      const name = unique('odoo-echo');
+      created.push(name);
+      await onlyJson2();
+      await runtime.put(
+        {
+          name,
+          type: 'odoo-polling-source',
+          config: {
+            url: odoo.sim.url,
+            db: 'odoo',
+            username: 'eai',
+            password: 'eai-api-key',
+            intervalMs: 300,
+            overlapMs: 5000,
+            models: ['res.partner'],
+          },
+        },
+        'test',
+      );
+      const [first] = await readDecoded<CustomerEvent>('canonical.customer', 1, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      expect(first!.decoded.customer.addresses.map((a) => a.use)).toEqual(['REGISTERED', 'BILLING']);
+
+      // The golden record's billing address changed elsewhere (a Salesforce edit), and it has a shipping address: the
+      // sink writes the invoice child and creates a delivery child, the company's own street untouched.
+      const { context } = createTestContext('odoo-write');
+      context.toSystem = (value) =>
+        writeWithMapping(findMapping('odoo/res-partner.from-canonical.yaml'), [value]);
+      const sink = createOdooWriteSink(
+        odooWriteSinkConfig.parse({
+          url: odoo.sim.url,
+          db: 'odoo',
+          username: 'eai',
+          password: 'eai-api-key',
+        }),
+        context,
+      );
+      const record = customerRecords('odoo-echo');
+      const golden = {
+        ...first!.decoded,
+        origin: { system: 'mdm', documentId: null, changeOrigin: null, changedBy: null },
+        customer: {
+          ...first!.decoded.customer,
+          addresses: [
+            first!.decoded.customer.addresses[0],
+            {
+              use: 'BILLING',
+              lines: ['Postfach 99 00'],
+              city: 'Hamburg',
+              region: null,
+              postalCode: '20001',
+              countryCode: 'DE',
+            },
+            {
+              use: 'SHIPPING',
+              lines: ['Billwerder Ring 7'],
+              city: 'Hamburg',
+              region: null,
+              postalCode: '22113',
+              countryCode: 'DE',
+            },
+          ],
+        },
+      };
+      expect(await sink.put(record(golden))).toBeUndefined();
+      // Read over JSON-2 on 19.0 (/jsonrpc is switched down there).
+      const [own] = (
+        version === '19.0'
+          ? (await odoo.json2('res.partner', 'read', { ids: [byUi], fields: ['street', 'write_uid'] })).body
+          : await odoo.call('res.partner', 'read', [[byUi], ['street', 'write_uid']])
+      ) as Array<{ street: string; write_uid: [number, string] }>;
+      expect([own!.street, own!.write_uid[0]]).toEqual(['Am Sandtorkai 1', 2]);
+
+      // The children's writes (stamped alone, by the integration user) are the company's next version: the hub's echo.
+      // (Read in one poll or two: a version with the new billing address alone is the hub's echo too.)
+      const [written] = await readDecoded<CustomerEvent>('canonical.customer', 1, {
+        wanted: holding('Billwerder Ring 7'),
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const echo = written!.decoded;
+      expect(written!.key).toBe(`odoo:${byUi}`);
+      expect(echo.customer.addresses.map((a) => [a.use, a.lines[0]])).toEqual([
+        ['REGISTERED', 'Am Sandtorkai 1'],
+        ['BILLING', 'Postfach 99 00'],
+        ['SHIPPING', 'Billwerder Ring 7'],
+      ]);
+      expect(echo.origin).toMatchObject({ documentId: String(byUi), changedBy: '6' });
+      const odooSync = syncSystemSchema.parse({ push: true, hubChangedBy: ['6'] });
+      expect(stampedByHub(echo as never, odooSync)).toBe(true);
+      expect(await sink.put(record(echo))).toEqual({ skipped: 'echo of the integration user’s own write' });
+
+      // A person then edits the invoice address in the UI (a second later: write_date has whole seconds, and the
+      // latest write of the company and its addresses is who wrote the version): the company's next version is theirs.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await edit({ model: 'res.partner', id: invoice, values: { street: 'Postfach 77' } });
+      const [byPerson] = await readDecoded<CustomerEvent>('canonical.customer', 1, {
+        wanted: holding('Postfach 77'),
+        timeoutMs: LONG_READ,
+        from,
+      });
+      expect(byPerson!.decoded.origin.changedBy).toBe('2');
+      expect(stampedByHub(byPerson!.decoded as never, odooSync)).toBe(false);
     });
   },
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PARTNER_ADDRESS_FIELDS } from '../../formats/odoo-res-partner/index.ts';
 import { NonRetriableError, quotedText, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
@@ -105,6 +106,29 @@ export function difference(current: OdooRecord, wanted: Values): Values {
   return changed;
 }
 
+/** A partner's own address as a values dict would write it (many2one values as ids). */
+function ownAddress(partner: OdooRecord): Values {
+  return Object.fromEntries(PARTNER_ADDRESS_FIELDS.map((name) => [name, written(partner[name])]));
+}
+
+/**
+ * Whether an address values dict is the partner's own address (`own`): every field both hold agrees and they share a
+ * postcode or a city (the same place, as master data's survivorship tells it: an own address without its country is
+ * still the billing address with one). False and "" are empty.
+ */
+function sameAddress(own: Values, address: Values): boolean {
+  const held = (value: unknown) => value !== false && value !== null && value !== undefined && value !== '';
+  let shared = false;
+  for (const name of PARTNER_ADDRESS_FIELDS) {
+    const mine = own[name];
+    const theirs = address[name];
+    if (!held(mine) || !held(theirs)) continue;
+    if (mine !== theirs) return false;
+    if (name === 'zip' || name === 'city') shared = true;
+  }
+  return shared;
+}
+
 /**
  * Canonical records → Odoo through the External API (JSON-2 `POST /json/2/<model>/<method>` on Odoo 19+, else
  * JSON-RPC `POST /jsonrpc` `object.execute_kw`: `config.api`, jsonrpc.ts), as the integration user,
@@ -113,7 +137,9 @@ export function difference(current: OdooRecord, wanted: Values): Values {
  * - **CustomerEvent → res.partner**: the connector's mapping (odoo/res-partner.from-canonical.yaml) writes the values
  *   and the key: the partner id when the hub knows it, else `ref` (the customerId). The partner is read first
  *   (archived ones too) and only the fields that differ are written (`write`), or it is created (`create`); a `ref`
- *   two partners carry is refused, naming them.
+ *   two partners carry is refused, naming them. Its own address goes on it; its BILLING and SHIPPING addresses
+ *   (the mapping's `child_ids`) onto its invoice and delivery child partners, written or created
+ *   (childAddressRequests), never deleted.
  * - **SalesOrderEvent → sale.order**: an order Odoo knows (an `odoo` source id) gets the status's button
  *   (action_confirm / action_cancel / action_draft, see order-status.ts) unless it is already in that state. An
  *   order the event names but Odoo does not have is refused (dead-lettered; redrive it once the order exists).
@@ -168,7 +194,73 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     return echo ? 'echo of the integration user’s own write' : 'read from Odoo';
   }
 
-  async function partnerRequest(record: SinkRecord): Promise<HttpSinkRequest | Skipped | null> {
+  /**
+   * The values' region as ISO 3166-2 (DE-BY, the mapping's state_id) turned into the id of that state in this
+   * database; when there is none, state_id is left out (left as Odoo has it), said in a warning. True then.
+   */
+  async function resolveRegion(values: Values, key: unknown): Promise<boolean> {
+    if (typeof values.state_id !== 'string') return false;
+    const region = values.state_id;
+    const stateId = await states.idOf(region, context.signal);
+    if (stateId !== undefined) {
+      values.state_id = stateId;
+      return false;
+    }
+    delete values.state_id;
+    log.warn(
+      { key, region },
+      `odoo: no res.country.state ${region} in this database (country code and state code): state_id left as it is`,
+    );
+    return true;
+  }
+
+  /**
+   * The writes of a partner's invoice and delivery addresses (the mapping's `child_ids`, each `{type, street, …}`)
+   * onto its child partners, as Odoo keeps them: the first active child of that type (by id) is written what
+   * differs; without one, a child is created (`parent_id`, `type`, `is_company: false`, the address; Odoo names it
+   * "Acme, Invoice Address"), unless the address is the partner's own (`own`: as Odoo holds it after this write), which
+   * is not duplicated into a child. No child is ever deleted: those the hub did not make are a person's.
+   */
+  async function childAddressRequests(
+    parent: OdooRecord,
+    own: Values,
+    children: Values[],
+  ): Promise<HttpSinkRequest[]> {
+    const existing = await client.executeKw<OdooRecord[]>(
+      'res.partner',
+      'search_read',
+      [
+        [
+          ['parent_id', '=', parent.id],
+          ['type', 'in', children.map((child) => child.type)],
+          ['is_company', '=', false],
+        ],
+      ],
+      { fields: ['type', ...PARTNER_ADDRESS_FIELDS], order: 'id asc' },
+      context.signal,
+    );
+    const steps: HttpSinkRequest[] = [];
+    for (const { type, ...address } of children) {
+      const child = existing.find((candidate) => candidate.type === type);
+      if (child) {
+        const changed = difference(child, address);
+        if (Object.keys(changed).length > 0)
+          steps.push(await call('res.partner', 'write', [[child.id], changed]));
+        continue;
+      }
+      if (sameAddress(own, address)) continue;
+      steps.push(
+        await call('res.partner', 'create', [
+          [{ parent_id: parent.id, type, is_company: false, ...address }],
+        ]),
+      );
+    }
+    return steps;
+  }
+
+  async function partnerRequest(
+    record: SinkRecord,
+  ): Promise<HttpSinkRequest | HttpSinkRequest[] | Skipped | null> {
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
@@ -176,23 +268,13 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         `${context.name}: the mapping wrote ${bodies.length} values dicts for one record; expected one`,
       );
     const [values] = JSON.parse(bodies[0]!.toString('utf8')) as [Values];
-    const { id, ...mapped } = values;
-    // The region as ISO 3166-2 (DE-BY, the mapping's state_id): the id of that state in this database, or state_id
+    const { id, child_ids, ...mapped } = values;
+    // The partner's invoice and delivery addresses, for its child partners of those types.
+    const children = ((child_ids as Values[] | undefined) ?? []).map((child) => ({ ...child }));
+    // The regions as ISO 3166-2 (DE-BY, the mapping's state_id): the id of that state in this database, or state_id
     // left as Odoo has it when there is none, said in a warning (and in the skip reason when nothing else differs).
-    let regionUnknown = false;
-    if (typeof mapped.state_id === 'string') {
-      const region = mapped.state_id;
-      const stateId = await states.idOf(region, context.signal);
-      if (stateId !== undefined) mapped.state_id = stateId;
-      else {
-        delete mapped.state_id;
-        regionUnknown = true;
-        log.warn(
-          { key: record.key, region },
-          `odoo: no res.country.state ${region} in this database (country code and state code): state_id left as it is`,
-        );
-      }
-    }
+    let regionUnknown = await resolveRegion(mapped, record.key);
+    for (const child of children) if (await resolveRegion(child, record.key)) regionUnknown = true;
     // Only the fields this database has: the mapping writes Odoo 17's `mobile`, which saas-18.2 and 19.0 dropped
     // (writing it there is a ValueError that would dead-letter every customer with a mobile number).
     const fields = await client.existing(
@@ -202,10 +284,18 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       context.signal,
     );
     const wanted = only(mapped, fields);
-    const options = { fields, context: { active_test: false } };
+    // The partner's own address is read too: a child address equal to it is not duplicated into a child.
+    const read = children.length > 0 ? [...new Set([...fields, ...PARTNER_ADDRESS_FIELDS])] : fields;
+    const options = { fields: read, context: { active_test: false } };
     const found =
       typeof id === 'number'
-        ? await client.executeKw<OdooRecord[]>('res.partner', 'read', [[id]], { fields }, context.signal)
+        ? await client.executeKw<OdooRecord[]>(
+            'res.partner',
+            'read',
+            [[id]],
+            { fields: read },
+            context.signal,
+          )
         : await client.executeKw<OdooRecord[]>(
             'res.partner',
             'search_read',
@@ -218,9 +308,27 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         `${context.name}: res.partner ref "${String(wanted.ref)}" is carried by partners ${found.map((p) => p.id).join(', ')}; make it unique in Odoo, then redrive`,
       );
     const current = found[0];
-    if (!current) return call('res.partner', 'create', [[wanted]]);
+    if (!current) {
+      // A new partner and its child addresses in one create (Odoo's x2many command (0, 0, values) makes each child
+      // with parent_id the new partner): one transaction, so never a partner without the addresses the event gave.
+      const addresses = children.filter(({ type: _, ...address }) => !sameAddress(wanted, address));
+      return call('res.partner', 'create', [
+        [
+          addresses.length > 0
+            ? { ...wanted, child_ids: addresses.map((child) => [0, 0, { ...child, is_company: false }]) }
+            : wanted,
+        ],
+      ]);
+    }
+    const steps: HttpSinkRequest[] = [];
     const changed = difference(current, wanted);
-    if (Object.keys(changed).length === 0) {
+    if (Object.keys(changed).length > 0)
+      steps.push(await call('res.partner', 'write', [[current.id], changed]));
+    if (children.length > 0) {
+      const own = { ...ownAddress(current), ...only(wanted, PARTNER_ADDRESS_FIELDS) };
+      steps.push(...(await childAddressRequests(current, own, children)));
+    }
+    if (steps.length === 0) {
       log.debug(
         { key: record.key, partner: current.id },
         'res.partner already as the event says: nothing written',
@@ -231,7 +339,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
           : 'res.partner already as the event says',
       );
     }
-    return call('res.partner', 'write', [[current.id], changed]);
+    return steps;
   }
 
   /**

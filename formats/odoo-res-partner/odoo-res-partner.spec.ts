@@ -117,6 +117,50 @@ describe('odoo-res-partner writer', () => {
   });
 });
 
+describe('odoo-res-partner child addresses in a values dict', () => {
+  it('writes child_ids as address values dicts with their type, read back as children keyed by their parent', () => {
+    const bytes = writer.write({
+      values: {
+        ref: 'G',
+        street: 'Am Sandtorkai 1',
+        child_ids: [
+          { type: 'invoice', street: 'Postfach 1', street2: null, state_id: 'DE-HH' },
+          { type: 'delivery', city: 'Hamburg', country_id: 57 },
+        ],
+      },
+    });
+    expect(JSON.parse(bytes.toString())).toEqual([
+      {
+        ref: 'G',
+        street: 'Am Sandtorkai 1',
+        child_ids: [
+          { type: 'invoice', street: 'Postfach 1', street2: false, state_id: 'DE-HH' },
+          { type: 'delivery', city: 'Hamburg', country_id: 57 },
+        ],
+      },
+    ]);
+    const [back] = reader.parse(bytes);
+    expect(back!.tree.children.map((c) => [c.type, c.street, c.city, c.state?.code ?? null])).toEqual([
+      ['invoice', 'Postfach 1', null, 'HH'],
+      ['delivery', null, 'Hamburg', null],
+    ]);
+  });
+
+  it('refuses a child of another type, a field that is no address field, and a child that is no dict, naming it', () => {
+    const write = (child: unknown) => () => writer.write({ values: { ref: 'G', child_ids: [child] } });
+    expect(write({ type: 'contact', street: 'A' })).toThrow(
+      /\/child_ids\/0\/type: a child address's type must be invoice or delivery, got .*contact/,
+    );
+    expect(write({ type: 'invoice', email: 'a@b.example' })).toThrow(
+      /\/child_ids\/0\/email: email is not an address field of a child address/,
+    );
+    expect(write('Postfach 1')).toThrow(/\/child_ids\/0: a child address must be a values dict/);
+    expect(() => writer.write({ values: { ref: 'G', child_ids: { type: 'invoice' } } })).toThrow(
+      /\/child_ids: child_ids must be a list/,
+    );
+  });
+});
+
 describe('odoo-res-partner broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'json-rpc-error.json': /^\/error$/,

@@ -68,14 +68,14 @@ function stateOf(record: JsonObject, loc: string): StateRef | null {
  * One res.partner: a search_read record (with its `id`), or a values dict to write (no `id`, keyed by `ref`, many2one
  * values as bare ids).
  */
-export function readPartner(record: unknown, loc: string): PartnerTree {
+export function readPartner(record: unknown, loc: string, childOfValues = false): PartnerTree {
   if (!isObject(record)) fail(loc, 'a res.partner record is an object');
   let id: number | null = null;
   if ('id' in record) {
     if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
       fail(ptr(loc, 'id'), `id must be a whole-number record id, got ${quotedValue(record.id)}`);
     id = record.id;
-  } else if (typeof record.ref !== 'string' || record.ref.trim() === '') {
+  } else if (!childOfValues && (typeof record.ref !== 'string' || record.ref.trim() === '')) {
     fail(ptr(loc, 'ref'), 'a values dict without id needs its key in ref');
   }
   const type = text(record, 'type', loc);
@@ -117,13 +117,17 @@ export function readPartner(record: unknown, loc: string): PartnerTree {
     writeUser: ref(record, 'write_uid', loc),
     children: (Array.isArray(childIds) ? childIds : []).flatMap((child, i) => {
       const at = ptr(ptr(loc, 'child_ids'), i);
-      if (isObject(child)) return [readPartner(child, at)];
+      // A values dict's child addresses are keyed by their parent and type, not by id or ref.
+      if (isObject(child)) return [readPartner(child, at, id === null)];
       if (!Number.isSafeInteger(child))
         fail(at, `a child_ids item is an id or a partner read in, got ${quotedValue(child)}`);
       return [];
     }),
   };
 }
+
+/** res.partner's address fields: a partner's own address, or an invoice or delivery child's. */
+export const ADDRESS_FIELDS = ['street', 'street2', 'zip', 'city', 'state_id', 'country_id'];
 
 /** res.partner fields a values dict may set (stored, not computed); the writer refuses others. */
 export const WRITABLE_FIELDS = new Set([

@@ -1,9 +1,10 @@
 /**
  * Addresses of several uses, end to end (the three simulators, their real connectors, the matcher and the relay):
- * a company held as a Salesforce Account (a BILLING and a branch SHIPPING address), a HubSpot contact and an Odoo
- * partner (one address each). The golden record keeps the branch's SHIPPING address beside the others; a move of
- * the branch in Salesforce reaches the golden record and nothing loops: HubSpot and Odoo keep the one address they
- * can hold, and another settle sees no write.
+ * a company held as a Salesforce Account (a BILLING and a branch SHIPPING address), a HubSpot contact (one address)
+ * and an Odoo partner (its own address; its invoice and delivery addresses are child partners). The golden record
+ * keeps the branch's SHIPPING address beside the others; a move of the branch in Salesforce reaches the golden
+ * record and nothing loops: HubSpot keeps the one address it can hold, Odoo its own and gets the branch as its
+ * delivery child (the billing address, equal to its own, makes no invoice child), and another settle sees no write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API } from '../../simulators/salesforce/test-support.ts';
@@ -47,6 +48,19 @@ describe('addresses of several uses with three systems', () => {
         fields: ['street'],
       })
     )[0]?.street;
+  /** The Odoo partner's child addresses, as [type, street]. */
+  const odooChildren = async () =>
+    (
+      await t.odoo.call<Array<Record<string, unknown>>>(
+        'res.partner',
+        'search_read',
+        [[['parent_id', '=', odooId]]],
+        {
+          fields: ['type', 'street'],
+          order: 'id asc',
+        },
+      )
+    ).map((child) => [child.type, child.street]);
 
   it('keeps the Account’s SHIPPING address in the golden record, beside the address HubSpot and Odoo hold', async () => {
     const domain = `${unique('weber')}.example`;
@@ -119,6 +133,7 @@ describe('addresses of several uses with three systems', () => {
     expect((await account()).ShippingStreet).toBe('Am Lagerhaus 7');
     expect((await hsAddress()).address).toBe('Ballindamm 1');
     expect(await odooStreet()).toBe('Ballindamm 1');
+    expect(await odooChildren()).toEqual([['delivery', 'Am Lagerhaus 7']]);
   });
 
   it('a move of the branch in Salesforce reaches the golden record; the one-address systems keep theirs; no loop', async () => {
@@ -150,6 +165,7 @@ describe('addresses of several uses with three systems', () => {
     expect((await account()).ShippingStreet).toBe('Hafenstraße 3');
     expect((await hsAddress()).address).toBe('Ballindamm 1');
     expect(await odooStreet()).toBe('Ballindamm 1');
+    expect(await odooChildren()).toEqual([['delivery', 'Hafenstraße 3']]);
 
     // Quiet means quiet: another settle sees no write at all.
     await t.settle();

@@ -44,4 +44,23 @@ describe('res.partner child addresses', () => {
     ]);
     expect(addresses).toEqual([invoice]);
   });
+  it('a partner created with child_ids commands gets its children in the same call, their parent_id set', async () => {
+    const [company] = await odoo.call<number[]>('res.partner', 'create', [
+      [
+        {
+          name: 'Nordwind GmbH',
+          is_company: true,
+          child_ids: [[0, 0, { type: 'delivery', is_company: false, street: 'Billwerder Ring 7' }]],
+        },
+      ],
+    ]);
+    const children = await odoo.call<
+      Array<{ parent_id: [number, string]; type: string; display_name: string }>
+    >('res.partner', 'search_read', [[['parent_id', '=', company]]], {
+      fields: ['parent_id', 'type', 'display_name'],
+    });
+    expect(children.map((c) => [c.parent_id[0], c.type, c.display_name])).toEqual([
+      [company, 'delivery', 'Nordwind GmbH, Delivery Address'],
+    ]);
+  });
 });
