@@ -2,6 +2,7 @@ import { PARTNER_WRITABLE_FIELDS } from '../../formats/odoo-res-partner/index.ts
 import type { Cursor, Page } from '../transports/poll.ts';
 import type { CountryStates } from './country-states.ts';
 import { many2oneId, type OdooClient, type OdooRecord } from './jsonrpc.ts';
+import { ADDRESS_TYPES, addressOf, type RememberedAddresses } from './remembered-addresses.ts';
 import { isoDateTime, pageDomain } from './sale-orders.ts';
 
 /**
@@ -17,21 +18,6 @@ export const PARTNER_FIELDS = [
   'write_date',
   'write_uid',
 ];
-
-/** Child partners that are an address of their parent, not a customer of their own (res.partner `type`). */
-export const ADDRESS_TYPES = ['invoice', 'delivery'];
-
-/**
- * The parent a partner is an address of: a child (parent_id set) of type invoice or delivery that is no company, as
- * Odoo keeps a company's invoice and delivery addresses. Else undefined: a customer of its own (a company, a person,
- * a child of type contact, a contact person of the company, or other).
- */
-export function addressOf(partner: OdooRecord): number | undefined {
-  const parent = many2oneId(partner.parent_id);
-  return parent !== undefined && ADDRESS_TYPES.includes(String(partner.type)) && partner.is_company !== true
-    ? parent
-    : undefined;
-}
 
 /**
  * One page of res.partner, oldest change first, archived partners included (`active_test: false`: archiving is a
@@ -51,9 +37,18 @@ export async function fetchPartners(
   signal: AbortSignal,
   pageSize: number,
   states: CountryStates,
+  remembered?: RememberedAddresses,
 ): Promise<Page> {
   // Only the fields this database has: saas-18.2 and 19.0 dropped `mobile`, which Odoo 17 has.
   const fields = await client.existing('res.partner', PARTNER_FIELDS, 'not read', signal);
+  // At the first page of a pass, the addresses published before that Odoo no longer holds as such: an unlinked one
+  // leaves no row to read, so its parent is read again for it.
+  let gone = new Set<number>();
+  const since = (cursor as { updatedSince: string; afterId?: string }).updatedSince;
+  if (remembered && !(cursor as { afterId?: string }).afterId) {
+    if (remembered.needsSeed) await remembered.seed(client, signal);
+    gone = await remembered.gone(client, signal);
+  }
   const rows = await client.executeKw<OdooRecord[]>(
     'res.partner',
     'search_read',
@@ -71,13 +66,19 @@ export async function fetchPartners(
   const customers = new Map<number, OdooRecord>();
   for (const row of rows) {
     const parent = addressOf(row);
-    const customer = parent ?? row.id;
+    const former = remembered?.formerParent(row.id);
+    const touched = [parent ?? row.id];
     if (parent === undefined) customers.set(row.id, row);
-    lastRow.delete(customer);
-    lastRow.set(customer, row);
+    // No longer an address of the customer it was published with (retyped to a contact, moved to another parent):
+    // that customer is read again without it.
+    if (former !== undefined && former !== parent) touched.push(former);
+    for (const customer of touched) {
+      lastRow.delete(customer);
+      lastRow.set(customer, row);
+    }
   }
-  // The parents of addresses changed alone, read again (archived ones too: the address of an archived company).
-  const missing = [...lastRow.keys()].filter((id) => !customers.has(id));
+  // The parents of addresses changed alone or gone, read again (archived ones too: the address of an archived company).
+  const missing = [...new Set([...lastRow.keys(), ...gone])].filter((id) => !customers.has(id));
   if (missing.length > 0) {
     const parents = await client.executeKw<OdooRecord[]>(
       'res.partner',
@@ -87,8 +88,12 @@ export async function fetchPartners(
       signal,
     );
     for (const parent of parents) customers.set(parent.id, parent);
+    // A parent unlinked with its addresses: nothing to publish, nothing left to remember.
+    for (const id of gone) if (!customers.has(id)) remembered?.forgetParent(id);
   }
-  // Their invoice and delivery addresses, active ones only (an archived address is no longer one).
+  // Their invoice and delivery addresses, archived ones too: an archived address is no longer one (the mapping leaves
+  // it out), but its archiving is the customer's latest change (its time and user). All of them, whichever rows the
+  // page holds, so a customer read twice as it is is the same version.
   const addresses =
     customers.size === 0
       ? []
@@ -102,33 +107,67 @@ export async function fetchPartners(
               ['is_company', '=', false],
             ],
           ],
-          { fields, order: 'id asc' },
+          { fields, order: 'id asc', context: { active_test: false } },
           signal,
         );
   const withStates = await states.readIn([...customers.values(), ...addresses], signal);
   const read = new Map(withStates.map((record) => [record.id, record]));
-  const addressIds = new Set(addresses.map((address) => address.id));
+  const readIn = new Set(addresses.map((address) => address.id));
+  const document = (customerId: number) => {
+    const customer = read.get(customerId);
+    // A parent deleted since its address was written: nothing to publish.
+    if (!customer) return undefined;
+    // child_ids lists the active children only (its domain): the archived addresses are added, read in.
+    const listed = Array.isArray(customer.child_ids) ? (customer.child_ids as number[]) : [];
+    const archived = addresses.filter(
+      (a) => many2oneId(a.parent_id) === customerId && !listed.includes(a.id),
+    );
+    const children = [...listed, ...archived.map((a) => a.id)];
+    return Buffer.from(
+      JSON.stringify([
+        { ...customer, child_ids: children.map((id) => (readIn.has(id) ? read.get(id)! : id)) },
+      ]),
+    );
+  };
+  // The parents read again for an address gone (no row of theirs in the page) come first, stamped just before the
+  // page: no row moves the cursor for them.
+  const before = new Date(Date.parse(since) - 1).toISOString();
+  const goneItems = [...gone]
+    .filter((id) => !lastRow.has(id))
+    .sort((a, b) => a - b)
+    .flatMap((customerId) => {
+      const bytes = document(customerId);
+      return bytes
+        ? [
+            {
+              id: String(customerId),
+              updatedAt: before,
+              bytes,
+              format: 'odoo-res-partner',
+              name: `res.partner/${customerId}`,
+            },
+          ]
+        : [];
+    });
   const last = rows.at(-1);
   return {
-    items: [...lastRow].flatMap(([customerId, row]) => {
-      const customer = read.get(customerId);
-      // A parent deleted since its address was written: nothing to publish.
-      if (!customer) return [];
-      const children = Array.isArray(customer.child_ids) ? (customer.child_ids as number[]) : [];
-      const document = {
-        ...customer,
-        child_ids: children.map((id) => (addressIds.has(id) ? read.get(id)! : id)),
-      };
-      return [
-        {
-          id: String(row.id),
-          updatedAt: isoDateTime(String(row.write_date)),
-          bytes: Buffer.from(JSON.stringify([document])),
-          format: 'odoo-res-partner',
-          name: `res.partner/${customerId}`,
-        },
-      ];
-    }),
+    items: [
+      ...goneItems,
+      ...[...lastRow].flatMap(([customerId, row]) => {
+        const bytes = document(customerId);
+        return bytes
+          ? [
+              {
+                id: String(row.id),
+                updatedAt: isoDateTime(String(row.write_date)),
+                bytes,
+                format: 'odoo-res-partner',
+                name: `res.partner/${customerId}`,
+              },
+            ]
+          : [];
+      }),
+    ],
     // The next page follows the last row read, whichever customers it gave (fewer items than rows).
     ...(last && rows.length >= pageSize
       ? { next: { updatedSince: isoDateTime(String(last.write_date)), afterId: String(last.id) } }

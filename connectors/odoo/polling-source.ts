@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
+import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
   type Cursor,
   createPollSource,
@@ -14,6 +14,7 @@ import { type CountryStates, createCountryStates } from './country-states.ts';
 import { EmittedVersions } from './emitted-versions.ts';
 import { createOdooClient, type OdooClient } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
+import { RememberedAddresses } from './remembered-addresses.ts';
 import { fetchOrdersOfChangedLines, fetchSaleOrders, isoDateTime, newestLineChange } from './sale-orders.ts';
 
 export const odooConnectionConfig = z.object({
@@ -46,6 +47,8 @@ interface Run {
   client: OdooClient;
   /** res.country.state codes read so far (a partner's region). */
   states: CountryStates;
+  /** The address children of each customer as published and committed (remembered-addresses.ts). */
+  addresses: RememberedAddresses;
 }
 
 type FetchPage = (run: Run, cursor: Cursor, signal: AbortSignal, pageSize: number) => Promise<Page>;
@@ -53,8 +56,8 @@ type FetchPage = (run: Run, cursor: Cursor, signal: AbortSignal, pageSize: numbe
 /** The models the source can poll, each with how its pages are read. */
 const MODELS: Record<'sale.order' | 'res.partner', FetchPage> = {
   'sale.order': ({ client }, cursor, signal, pageSize) => fetchSaleOrders(client, cursor, signal, pageSize),
-  'res.partner': ({ client, states }, cursor, signal, pageSize) =>
-    fetchPartners(client, cursor, signal, pageSize, states),
+  'res.partner': ({ client, states, addresses }, cursor, signal, pageSize) =>
+    fetchPartners(client, cursor, signal, pageSize, states, addresses),
 };
 
 export type OdooModel = keyof typeof MODELS;
@@ -138,7 +141,9 @@ export function createOdooPollingSource(
 ): SourceTask {
   const { url, db, username, password, timeoutMs, api, models, ...poll } = config;
   const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
-  const run: Run = { client, states: createCountryStates(client) };
+  const run: Run = { client, states: createCountryStates(client), addresses: new RememberedAddresses() };
+  /** res.partner documents polled and not committed yet: the addresses a position carries count them in. */
+  let uncommittedPartners: SourceDocument[] = [];
   const pollOf = (partition: string, fetchPage: PollSourceOptions['fetchPage']): ModelSource => ({
     partition,
     ...(partition === 'sale.order' || partition === LINES
@@ -184,6 +189,8 @@ export function createOdooPollingSource(
 
   return {
     async start(positions) {
+      run.addresses.restore(positions.get('res.partner'));
+      uncommittedPartners = [];
       for (const entry of sources) {
         const own = positions.get(entry.partition);
         entry.emitted.restore(own);
@@ -245,6 +252,20 @@ export function createOdooPollingSource(
         entry.result = undefined;
         entry.pending = undefined;
       }
+      // The address children each customer is published with ride in the res.partner position (after this batch), so
+      // a restart still knows which to look for when one is unlinked.
+      const partners = documents.filter((document) => document.position?.partition === 'res.partner');
+      const lastPartner = partners.at(-1);
+      if (lastPartner?.position) {
+        uncommittedPartners.push(...partners);
+        lastPartner.position = {
+          partition: 'res.partner',
+          offset: {
+            ...(lastPartner.position.offset as Record<string, Json>),
+            addresses: run.addresses.after(uncommittedPartners).encode(),
+          },
+        };
+      }
       return documents;
     },
     async commit(documents, outcome) {
@@ -252,6 +273,10 @@ export function createOdooPollingSource(
       for (const { partition, source, emitted } of sources) {
         const mine = documents.filter((document) => document.position?.partition === partition);
         if (mine.length === 0) continue;
+        if (partition === 'res.partner') {
+          uncommittedPartners = uncommittedPartners.filter((document) => !mine.includes(document));
+          if (outcome.ok) run.addresses.apply(mine);
+        }
         if (!outcome.ok) {
           // Read again by the transport: they must pass then.
           emitted.forget(mine);

@@ -36,14 +36,24 @@ describe('res.partner child addresses', () => {
       'Acme GmbH, Anna Schmidt',
     ]);
     expect(read[0]!.child_ids).toEqual([invoice, contact]);
-    const addresses = await odoo.call<number[]>('res.partner', 'search', [
-      [
-        ['parent_id', 'in', [company]],
-        ['type', 'in', ['invoice', 'delivery']],
-      ],
-    ]);
-    expect(addresses).toEqual([invoice]);
+    // Archived, a child is no longer listed (child_ids' domain), even with active_test off; a search finds it.
+    await odoo.call('res.partner', 'write', [[invoice], { active: false }]);
+    const [after] = await odoo.call<Array<{ child_ids: number[] }>>(
+      'res.partner',
+      'read',
+      [[company], ['child_ids']],
+      {
+        context: { active_test: false },
+      },
+    );
+    expect(after!.child_ids).toEqual([contact]);
+    const archived = await odoo.call<number[]>('res.partner', 'search', [[['parent_id', '=', company]]], {
+      order: 'id asc',
+      context: { active_test: false },
+    });
+    expect(archived).toEqual([invoice, contact]);
   });
+
   it('a partner created with child_ids commands gets its children in the same call, their parent_id set', async () => {
     const [company] = await odoo.call<number[]>('res.partner', 'create', [
       [

@@ -20,6 +20,8 @@ export interface FieldDef {
   relation?: string;
   /** one2many: the many2one field on `relation` pointing back. */
   inverse?: string;
+  /** one2many: lists active records only (a field `domain=[('active', '=', True)]`, as res.partner.child_ids). */
+  activeOnly?: boolean;
   required?: boolean;
   /** Computed or magic: read only, writes are ignored (as Odoo ignores computed fields without inverse). */
   compute?: (record: OdooRecord, state: OdooState) => unknown;
@@ -109,7 +111,14 @@ const partner: ModelDef = {
       compute: (r) => (r.is_company ? 'company' : 'person'),
     },
     parent_id: { type: 'many2one', string: 'Related Company', relation: 'res.partner' },
-    child_ids: { type: 'one2many', string: 'Contact', relation: 'res.partner', inverse: 'parent_id' },
+    // Odoo 17's `domain=[('active', '=', True)]`: an archived child is not listed, whatever the context.
+    child_ids: {
+      type: 'one2many',
+      string: 'Contact',
+      relation: 'res.partner',
+      inverse: 'parent_id',
+      activeOnly: true,
+    },
     type: {
       type: 'selection',
       string: 'Address Type',

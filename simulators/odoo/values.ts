@@ -22,7 +22,7 @@ export function rawValue(state: OdooState, def: ModelDef, record: OdooRecord, na
   if (field.type === 'one2many' && field.relation && field.inverse) {
     const inverse = field.inverse;
     return Object.values(state.records[field.relation] ?? {})
-      .filter((other) => other[inverse] === record.id)
+      .filter((other) => other[inverse] === record.id && !(field.activeOnly && other.active === false))
       .map((other) => other.id)
       .sort((a, b) => a - b);
   }
