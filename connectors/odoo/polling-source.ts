@@ -144,6 +144,8 @@ export function createOdooPollingSource(
   const run: Run = { client, states: createCountryStates(client), addresses: new RememberedAddresses() };
   /** res.partner documents polled and not committed yet: the addresses a position carries count them in. */
   let uncommittedPartners: SourceDocument[] = [];
+  /** Whether the warning that the addresses no longer fit in the position was logged (once a run). */
+  let tooManyAddressesSaid = false;
   const pollOf = (partition: string, fetchPage: PollSourceOptions['fetchPage']): ModelSource => ({
     partition,
     ...(partition === 'sale.order' || partition === LINES
@@ -258,12 +260,17 @@ export function createOdooPollingSource(
       const lastPartner = partners.at(-1);
       if (lastPartner?.position) {
         uncommittedPartners.push(...partners);
+        const addresses = run.addresses.after(uncommittedPartners).encode();
+        if (addresses === null && !tooManyAddressesSaid) {
+          tooManyAddressesSaid = true;
+          context.logger.warn(
+            { addresses: run.addresses.size },
+            'too many invoice and delivery addresses to keep in the position: one unlinked while the hub is stopped is not seen after the restart (one unlinked while it runs is)',
+          );
+        }
         lastPartner.position = {
           partition: 'res.partner',
-          offset: {
-            ...(lastPartner.position.offset as Record<string, Json>),
-            addresses: run.addresses.after(uncommittedPartners).encode(),
-          },
+          offset: { ...(lastPartner.position.offset as Record<string, Json>), addresses },
         };
       }
       return documents;

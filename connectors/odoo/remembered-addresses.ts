@@ -24,9 +24,9 @@ export function addressOf(partner: OdooRecord): number | undefined {
  * but not the parent it left (`formerParent`).
  *
  * Kept as what was committed (`commit`, from the documents a batch published) and carried in the res.partner
- * position (`encode` / `restore`, `[child, parent, …]`, about 14 bytes an address), so a restart still knows them.
- * A position from before it (none there) is filled from Odoo at the first pass (`needsSeed`): the addresses Odoo
- * holds then.
+ * position (`encode` / `restore`: a text of 4 to 6 bytes an address, see `encodeAddresses`), so a restart still
+ * knows them. A position without them (from before they were kept, or one that would have grown past
+ * MAX_ENCODED_ADDRESSES) is filled from Odoo at the first pass (`needsSeed`): the addresses Odoo holds then.
  */
 export class RememberedAddresses {
   private readonly parents = new Map<number, number>();
@@ -58,16 +58,12 @@ export class RememberedAddresses {
     this.children.clear();
     this.needsSeed = false;
     if (position === undefined || position === null) return;
-    const list = (position as { addresses?: unknown }).addresses;
-    if (!Array.isArray(list)) {
+    const pairs = decodeAddresses((position as { addresses?: unknown }).addresses);
+    if (!pairs) {
       this.needsSeed = true;
       return;
     }
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      const [child, parent] = [list[i], list[i + 1]];
-      if (Number.isSafeInteger(child) && Number.isSafeInteger(parent))
-        this.remember(child as number, parent as number);
-    }
+    for (const [child, parent] of pairs) this.remember(child, parent);
   }
 
   /** Every active address child Odoo holds now (one search_read). */
@@ -93,26 +89,29 @@ export class RememberedAddresses {
   }
 
   /**
-   * The parents of children remembered that are no longer an active address (unlinked, archived, retyped): one
-   * `search` of the remembered ids among the active address children.
+   * The parents of children remembered that are no longer an active address (unlinked, archived, retyped): a
+   * `search` of the remembered ids among the active address children, SEARCH_CHUNK ids a call, so that a large
+   * database's check is several small requests, not one of every id.
    */
   async gone(client: OdooClient, signal: AbortSignal): Promise<Set<number>> {
-    if (this.parents.size === 0) return new Set();
     const ids = [...this.parents.keys()];
-    const still = await client.executeKw<number[]>(
-      'res.partner',
-      'search',
-      [
+    const present = new Set<number>();
+    for (let from = 0; from < ids.length; from += SEARCH_CHUNK) {
+      const still = await client.executeKw<number[]>(
+        'res.partner',
+        'search',
         [
-          ['id', 'in', ids],
-          ['type', 'in', ADDRESS_TYPES],
-          ['is_company', '=', false],
+          [
+            ['id', 'in', ids.slice(from, from + SEARCH_CHUNK)],
+            ['type', 'in', ADDRESS_TYPES],
+            ['is_company', '=', false],
+          ],
         ],
-      ],
-      {},
-      signal,
-    );
-    const present = new Set(still);
+        {},
+        signal,
+      );
+      for (const id of still) present.add(id);
+    }
     return new Set(ids.filter((id) => !present.has(id)).map((id) => this.parents.get(id)!));
   }
 
@@ -146,8 +145,66 @@ export class RememberedAddresses {
     }
   }
 
-  /** The position's form: `[child, parent, child, parent, …]`. */
-  encode(): number[] {
-    return [...this.parents].flat();
+  /**
+   * The position's form (`encodeAddresses`), or null when it would pass MAX_ENCODED_ADDRESSES: the position is then
+   * committed without them, and a restart takes the addresses Odoo holds at its first pass (a child unlinked while
+   * the hub was stopped is then not seen; one unlinked while it runs still is).
+   */
+  encode(): string | null {
+    const text = encodeAddresses(this.parents);
+    return text.length > MAX_ENCODED_ADDRESSES ? null : text;
   }
+}
+
+/** Remembered ids asked about in one `search` (`id in […]`): a request of about 40 KB. */
+export const SEARCH_CHUNK = 5000;
+
+/**
+ * The longest text of addresses a position carries: a position is one record of the connect group's offsets topic,
+ * whose records Kafka takes up to 1 MB by default (`max.message.bytes`), beside the overlap's versions: 85,000 to
+ * 130,000 addresses, at 4 to 6 bytes each.
+ */
+export const MAX_ENCODED_ADDRESSES = 512 * 1024;
+
+/**
+ * The addresses (child id → parent id) as a text: by child id, each `<child − previous child>.<child − parent>`
+ * in base 36 (a minus sign where the parent is the newer record), comma-separated. Ids of one database grow together,
+ * so both numbers are small: 4 to 6 bytes an address, where a JSON list of the pairs takes 14.
+ */
+export function encodeAddresses(parents: ReadonlyMap<number, number>): string {
+  const children = [...parents.keys()].sort((a, b) => a - b);
+  let previous = 0;
+  const parts: string[] = [];
+  for (const child of children) {
+    parts.push(`${(child - previous).toString(36)}.${(child - parents.get(child)!).toString(36)}`);
+    previous = child;
+  }
+  return parts.join(',');
+}
+
+/**
+ * The pairs `[child, parent]` of a position's addresses (`encodeAddresses`' text, or the `[child, parent, …]` list
+ * positions held before it), or undefined when it holds none to take (absent, null, or not of either form).
+ */
+export function decodeAddresses(value: unknown): Array<[number, number]> | undefined {
+  if (Array.isArray(value)) {
+    const pairs: Array<[number, number]> = [];
+    for (let i = 0; i + 1 < value.length; i += 2)
+      if (Number.isSafeInteger(value[i]) && Number.isSafeInteger(value[i + 1]))
+        pairs.push([value[i] as number, value[i + 1] as number]);
+    return pairs;
+  }
+  if (typeof value !== 'string') return undefined;
+  const pairs: Array<[number, number]> = [];
+  let child = 0;
+  for (const part of value === '' ? [] : value.split(',')) {
+    const [step, back] = part.split('.');
+    const delta = Number.parseInt(step ?? '', 36);
+    const offset = Number.parseInt(back ?? '', 36);
+    // A text not of this form is no memory to trust: the addresses are taken from Odoo again.
+    if (!Number.isSafeInteger(delta) || delta <= 0 || !Number.isSafeInteger(offset)) return undefined;
+    child += delta;
+    pairs.push([child, child - offset]);
+  }
+  return pairs;
 }
