@@ -9,7 +9,10 @@ export interface X12Contact extends Fields<'function' | 'name'> {
 
 /**
  * An N1 loop: party with N2 names, N3 address lines, N4 place (N405 / N406: a location the partner names it by, e.g.
- * `SN*9999` its store number), PER contacts and REFs.
+ * `SN*9999` its store number; N407: the country subdivision, ISO 3166-2's code of the N404 country, which X12 has
+ * for countries other than the US and Canada whose N402 state codes it lists), PER contacts and REFs. N105 / N106
+ * (entity relationship code, e.g. 01 parent, and the entity identifier code it relates the party to) are read as
+ * `relationship` / `relatedEntity`, so a mapping that has no place for them lists them as unused.
  */
 export interface X12Party
   extends Fields<
@@ -23,6 +26,9 @@ export interface X12Party
     | 'country'
     | 'locationQualifier'
     | 'locationId'
+    | 'subdivision'
+    | 'relationship'
+    | 'relatedEntity'
   > {
   additionalNames: string[];
   addressLines: string[];
@@ -37,7 +43,7 @@ export function contact(segment: X12Segment): X12Contact {
 export function startParty(n1: X12Segment, path: string): X12Party {
   locate(n1, path);
   return {
-    ...pick(n1, { entityCode: 1, name: 2, idQualifier: 3, id: 4 }),
+    ...pick(n1, { entityCode: 1, name: 2, idQualifier: 3, id: 4, relationship: 5, relatedEntity: 6 }),
     additionalNames: [],
     addressLines: [],
     contacts: [],
@@ -65,6 +71,7 @@ export function addToParty(party: X12Party, segment: X12Segment, path: string): 
         country: 4,
         locationQualifier: 5,
         locationId: 6,
+        subdivision: 7,
       });
       if (place.country !== undefined) place.country = alpha2Country(place.country);
       Object.assign(party, place, { $loc: party.$loc });

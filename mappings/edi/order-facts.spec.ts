@@ -247,6 +247,30 @@ describe('X12 850 facts on the canonical order', () => {
     expect(unused.filter((u) => /\/(TD5|ITD) /.test(u))).toEqual([]);
   });
 
+  it("N407 (country subdivision) with N404 becomes the address's ISO 3166-2 region; N105 / N106, which the canonical party has no place for, are listed unused", async () => {
+    // Trial: the reader picked N4 up to N406 and N1 up to N104, so a German or Austrian address lost its region and the
+    // relationship of a buyer to its parent vanished, neither mapped nor listed unused.
+    const file = 'n4-country-subdivision-n1-relationship.edi';
+    const [o] = await orders(file);
+    expect(o.shipTo.address).toMatchObject({ countryCode: 'DE', region: 'DE-BY' });
+    // Already written with its prefix (and an alpha-3 N404 read as alpha-2): kept as it is.
+    expect(o.billTo.address).toMatchObject({ countryCode: 'AT', region: 'AT-9' });
+    // A line's N1 loop too, a lower-case code read as upper case.
+    expect(JSON.parse(o.extensions['x12.line.1.N1.Z7'])).toMatchObject({
+      countryCode: 'CA',
+      region: 'CA-ON',
+    });
+    const usage = new UsageTracker();
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-850.to-canonical.yaml'))!;
+    await mapBytes('x12-850', readFileSync(`formats/x12-850/fixtures/${file}`), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const unused = usage.report().unused.map((u) => `${u.location.replace(/ \(.*/, '')} ${u.field}`);
+    expect(unused).toEqual(['ISA#1/GS#1/ST#1/N1#1/N1 relationship', 'ISA#1/GS#1/ST#1/N1#1/N1 relatedEntity']);
+  });
+
   it("SDQ destination quantities (a line's split by store) are kept in the order's extensions, none of them unused", async () => {
     // Trial: the reader named no SDQ element (a PO1 loop's otherSegments held it), so the split by store was listed
     // unused and the canonical order (no per-location quantities on a line) lost it.
