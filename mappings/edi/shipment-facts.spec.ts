@@ -379,6 +379,28 @@ describe('EDIFACT DESADV parties and item ids', () => {
   });
 });
 
+describe('EDIFACT DESADV FTX', () => {
+  it("coded texts are kept by subject and a line's FTX on its line, as ORDERS keeps them; none is unused", async () => {
+    // Trial: FTX+AAI++HZD:EXAMPLE:91 (a coded text, no text of its own) and every line-level FTX reached nothing and
+    // only the unused-values report named them; the header texts alone were kept (edifact.FTX).
+    const file = 'formats/edifact-desadv/fixtures/ftx-coded-delivery-instructions.edi';
+    const [s] = await shipments('edifact-desadv', 'edi/edifact-desadv.to-canonical.yaml', file);
+    expect(s.extensions).toMatchObject({
+      'edifact.FTX': 'DELIVER TO GATE 4 BETWEEN 06:00 AND 14:00',
+      'edifact.FTX.AAI': 'HZD:EXAMPLE:91',
+    });
+    expect(s.lines[0].extensions).toMatchObject({
+      'edifact.FTX': 'KEEP REFRIGERATED',
+      'edifact.FTX.PRD': 'RET:EXAMPLE:91',
+    });
+    expect(Object.keys(s.lines[1].extensions).filter((k) => k.startsWith('edifact.FTX'))).toEqual([]);
+    const usage = new UsageTracker();
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-desadv.to-canonical.yaml'))!;
+    await mapBytes('edifact-desadv', readFileSync(file), { mapping, usage, receivedAt: FIXTURE_RECEIVED_AT });
+    expect(usage.report().unused.filter((u) => u.location.includes('FTX'))).toEqual([]);
+  });
+});
+
 describe('EDIFACT DESADV order references and carrier ids', () => {
   it('keeps the RFF+ON date (DTM 171), the order line RFF+ON names, and a carrier id that is no SCAC', async () => {
     const [s] = await shipments(
