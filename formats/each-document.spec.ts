@@ -103,7 +103,7 @@ describe('a file with one broken document among good ones', () => {
     expect((results[1] as RefusedDocument).refused.message).toMatch(/SE01 says "22"/);
   });
 
-  it('a UNT count or reference that is off refuses its message alone, as an SE one its set; a UNE02 / UNZ02 the file', () => {
+  it('a UNT count or reference that is off refuses its message alone, as an SE one its set; a UNE02 / UNZ02 refuses none', () => {
     const text = fixture('edifact-orders/fixtures/ung-group-several-messages.edi');
     const reader = findReader('edifact-orders');
     for (const [from, to, reason] of [
@@ -114,11 +114,23 @@ describe('a file with one broken document among good ones', () => {
       expect(results.map((r) => 'refused' in r)).toEqual([false, true]);
       expect((results[1] as RefusedDocument).refused.message).toMatch(reason);
     }
-    expect(() => reader.parseEach!(breakAfter(text, 'UNT+38+ORD-6', "UNZ+1+10042'", "UNZ+1+10099'"))).toThrow(
-      /UNZ02 "10099" differs from UNB05 "10042"/,
-    );
-    expect(() => reader.parseEach!(breakAfter(text, 'UNT+38+ORD-6', "UNE+2+G1'", "UNE+2+G9'"))).toThrow(
-      /UNE02 "G9" differs from UNG05 "G1"/,
-    );
+    // A trailer reference that is off closes the envelope wrongly, not a message: every message is read, each with the
+    // warning (as the file connector reads them and answers CONTRL 28 at the UCI / UCF).
+    for (const [from, to, warning] of [
+      [
+        "UNZ+1+10042'",
+        "UNZ+1+10099'",
+        /UNB#1\/UNZ .*: UNZ\+1\+10099: UNZ02 "10099" differs from UNB05 "10042"$/,
+      ],
+      ["UNE+2+G1'", "UNE+2+G9'", /UNB#1\/UNG#1\/UNE .*: UNE\+2\+G9: UNE02 "G9" differs from UNG05 "G1"$/],
+    ] as const) {
+      const results = reader.parseEach!(breakAfter(text, 'UNT+38+ORD-6', from, to));
+      expect(results.map((r) => 'refused' in r)).toEqual([false, false]);
+      for (const result of results) {
+        const { warnings } = (result as { tree: { envelope: { interchange: { warnings?: string[] } } } }).tree
+          .envelope.interchange;
+        expect(warnings).toEqual([expect.stringMatching(warning)]);
+      }
+    }
   });
 });

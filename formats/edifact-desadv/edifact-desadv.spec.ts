@@ -176,14 +176,23 @@ describe('edifact-desadv interchange warnings', () => {
     ]);
   });
 
-  it('still refuses a UNZ whose count is no number or whose reference differs from UNB05', () => {
+  it('a UNZ whose count is no number or whose reference differs from UNB05 is accepted with a warning too, as the file connector accepts it (CONTRL 29 / 28)', () => {
+    // Trial: eai map refused these whole while the file connector read every message and answered CONTRL 28 / 29.
     const text = fixtureText('unz-count-mismatch.edi');
-    expect(() => reader.parse(Buffer.from(text.replace("UNZ+3+10042'", "UNZ+x+10042'")))).toThrow(
-      /UNB#1\/UNZ \(segment 42, line 42\): control count: UNZ01 "x" is not a number/,
-    );
-    expect(() => reader.parse(Buffer.from(text.replace("UNZ+3+10042'", "UNZ+1+10043'")))).toThrow(
-      /UNB#1\/UNZ .*UNZ02 "10043" differs from UNB05 "10042"/,
-    );
+    const warningsOf = (edi: string) =>
+      reader.parse(Buffer.from(edi)).map((doc) => doc.tree.envelope.interchange.warnings);
+    expect(warningsOf(text.replace("UNZ+3+10042'", "UNZ+x+10042'"))).toEqual([
+      ['UNB#1/UNZ (segment 42, line 42): UNZ+x+10042: UNZ01 "x" is no number, holds 1'],
+    ]);
+    expect(warningsOf(text.replace("UNZ+3+10042'", "UNZ+1+10043'"))).toEqual([
+      ['UNB#1/UNZ (segment 42, line 42): UNZ+1+10043: UNZ02 "10043" differs from UNB05 "10042"'],
+    ]);
+    expect(warningsOf(text.replace("UNZ+3+10042'", "UNZ+2+10043'"))).toEqual([
+      [
+        'UNB#1/UNZ (segment 42, line 42): UNZ+2+10043: interchange says 2 messages, holds 1',
+        'UNB#1/UNZ (segment 42, line 42): UNZ+2+10043: UNZ02 "10043" differs from UNB05 "10042"',
+      ],
+    ]);
   });
 
   it('a consistent interchange carries no warnings', () => {

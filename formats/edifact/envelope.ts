@@ -9,6 +9,7 @@ import {
   value,
 } from './segment.ts';
 import type { TokenizedInterchange } from './tokenizer.ts';
+import { type TrailerFacts, trailerMismatches } from './trailers.ts';
 
 type Party = { id: string; qualifier?: string; routing?: string };
 
@@ -32,7 +33,8 @@ export interface EdifactInterchangeInfo {
   separators: EdifactSeparators;
   /**
    * What the interchange states but its content contradicts, and the reader accepted anyway, as EDI translators do
-   * (a UNZ01 count that disagrees with the messages or groups it holds). Each names its segment; absent when none.
+   * (a UNZ01 / UNE01 count that disagrees with the messages or groups held, a UNZ02 / UNE02 reference that does not
+   * repeat UNB05 / UNG05: formats/edifact/trailers.ts). Each names its segment; absent when none.
    */
   warnings?: string[];
 }
@@ -148,40 +150,26 @@ class EnvelopeReader {
   }
 
   /**
-   * UNZ: a wrong control reference (UNZ02 ≠ UNB05) or a count that is no number is refused; a count that disagrees
-   * with the messages (or groups) the interchange holds is accepted with a warning on the interchange, which every
-   * message of it carries (`envelope.interchange.warnings`): the messages themselves passed their own UNT checks.
+   * UNZ / UNE: a count that disagrees with the messages (or groups) held, or is no number, and a reference that does
+   * not repeat the header's, are accepted with a warning on the interchange, which every message of it carries
+   * (`envelope.interchange.warnings`): the messages themselves passed their own UNT checks. The file connector's
+   * CONTRL says the same at the UCI / UCF (29, 28), both from `trailerMismatches`.
    */
-  private interchangeTrailer(
-    unz: EdifactSegment,
+  private closing(
+    segment: EdifactSegment,
     interchange: EdifactInterchangeInfo,
-    actual: number,
-    grouped: boolean,
+    facts: Omit<TrailerFacts, 'declared' | 'reference'>,
   ): void {
-    const count = value(unz, 1);
-    if (!isInteger(count)) this.fail(unz, `control count: UNZ01 ${JSON.stringify(count)} is not a number`);
-    this.reference(unz, interchange.controlRef, 'UNB05');
-    if (Number(count) !== actual) {
-      const what = grouped ? 'groups (UNG)' : 'messages';
-      const warning = `${unz.$loc}: UNZ+${count}+${interchange.controlRef}: interchange says ${Number(count)} ${what}, holds ${actual}`;
-      interchange.warnings = [...(interchange.warnings ?? []), warning];
-    }
-  }
-
-  /** UNE: as UNZ, a wrong UNE02 reference or a count that is no number is refused, a count that disagrees warned. */
-  private groupTrailer(
-    une: EdifactSegment,
-    interchange: EdifactInterchangeInfo,
-    actual: number,
-    reference: string,
-  ): void {
-    const count = value(une, 1);
-    if (!isInteger(count)) this.fail(une, `control count: UNE01 ${JSON.stringify(count)} is not a number`);
-    this.reference(une, reference, 'UNG05');
-    if (Number(count) !== actual) {
-      const warning = `${une.$loc}: UNE+${count}+${reference}: group says ${Number(count)} messages, holds ${actual}`;
-      interchange.warnings = [...(interchange.warnings ?? []), warning];
-    }
+    const mismatches = trailerMismatches({
+      ...facts,
+      declared: value(segment, 1),
+      reference: value(segment, 2),
+    });
+    if (mismatches.length === 0) return;
+    interchange.warnings = [
+      ...(interchange.warnings ?? []),
+      ...mismatches.map((mismatch) => `${segment.$loc}: ${mismatch.text}`),
+    ];
   }
 
   read(): EdifactMessage[] {
@@ -210,7 +198,12 @@ class EnvelopeReader {
     for (;;) {
       const segment = this.next(path, 'UNZ');
       if (segment.tag === 'UNZ') {
-        this.interchangeTrailer(segment, interchange, groups > 0 ? groups : messages, groups > 0);
+        this.closing(segment, interchange, {
+          segment: 'UNZ',
+          counted: groups > 0 ? groups : messages,
+          headerReference: interchange.controlRef,
+          grouped: groups > 0,
+        });
         return;
       }
       if (segment.tag === 'UNH') {
@@ -275,7 +268,7 @@ class EnvelopeReader {
     for (;;) {
       const segment = this.next(path, 'UNE');
       if (segment.tag === 'UNE') {
-        this.groupTrailer(segment, interchange, messages, group.ref);
+        this.closing(segment, interchange, { segment: 'UNE', counted: messages, headerReference: group.ref });
         return;
       }
       if (segment.tag !== 'UNH') this.fail(segment, `expected UNH or UNE, found ${segment.tag}`);
@@ -356,9 +349,9 @@ class EnvelopeReader {
 }
 
 /**
- * Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a mismatch is a located error,
- * except a UNZ01 / UNE01 count that disagrees with the content, which is a warning in `envelope.interchange.warnings`,
- * and a UNT01 / UNT02 one, which is its message's `problem` (the message refused alone).
+ * Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a UNE / UNZ count or reference
+ * that is off is a warning in `envelope.interchange.warnings` (trailers.ts), a UNT01 / UNT02 one its message's
+ * `problem` (the message refused alone).
  */
 export function readMessages(
   segments: EdifactSegment[],

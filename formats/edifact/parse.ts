@@ -69,7 +69,7 @@ function messageId(message: EdifactMessage): string {
 }
 
 /**
- * An interchange whose envelope does not read (a UNZ02 reference off, a missing trailer) and that holds no message of the
+ * An interchange whose envelope does not read (a missing trailer, a UNH outside its group) and that holds no message of the
  * reader's type at all (an INVOIC handed to the ORDERS reader) is refused for its type, at its first UNH: that, not
  * the count, is what the user must hear. An interchange that does not even tokenize keeps the envelope's error.
  */

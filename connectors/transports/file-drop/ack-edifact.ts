@@ -8,6 +8,7 @@ import {
 } from '../../../formats/edifact/contrl.ts';
 import { type EdifactSegment, value } from '../../../formats/edifact/segment.ts';
 import { readServiceStringAdvice, tokenize } from '../../../formats/edifact/tokenizer.ts';
+import { trailerMismatches } from '../../../formats/edifact/trailers.ts';
 import type { TrailerCount } from '../split/index.ts';
 import { contrlReason } from './ack-reasons.ts';
 import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
@@ -71,18 +72,20 @@ function headOf(bytes: Buffer): Head | undefined {
 }
 
 /**
- * A UNE / UNZ that does not match what the interchange held: 29 (control count does not match number of instances
- * received) at its count, S011 2, when UNE01 / UNZ01 is not the number of messages (of groups, for a UNZ over UNGs);
- * else 28 (references do not match) at its reference, S011 3, when UNE02 / UNZ02 is not UNG05 / UNB05. Undefined
- * when it matches, or was never read (a file that ends before it: its last message is then refused as truncated).
+ * A UNE / UNZ that does not match what the interchange held, as the reader judges it (formats/edifact/trailers.ts):
+ * 29 at its count (S011 2), else 28 at its reference (S011 3). Undefined when it matches, or was never read (a file
+ * that ends before it: its last message is then refused as truncated).
  */
 function trailerError(count: TrailerCount | undefined, segment: 'UNE' | 'UNZ'): ContrlLevelError | undefined {
   if (count?.declared === undefined || count.counted === undefined) return undefined;
-  if (!/^\d+$/.test(count.declared) || Number(count.declared) !== count.counted) {
-    return { code: '29', segment, element: { position: 2 } };
-  }
-  if (count.referenceMatches === false) return { code: '28', segment, element: { position: 3 } };
-  return undefined;
+  const [first] = trailerMismatches({
+    segment,
+    declared: count.declared,
+    counted: count.counted,
+    reference: count.reference ?? '',
+    headerReference: count.headerReference ?? '',
+  });
+  return first?.error;
 }
 
 /** 0085 13 (missing) at the UNZ: the interchange trailer never came (code list 0085 has no code of its own for it). */

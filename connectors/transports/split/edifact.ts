@@ -174,9 +174,8 @@ export class EdifactSplitter extends SegmentSplitter {
   private count(count: TrailerCount, trailer: Buffer, header: Buffer | undefined, counted: number): void {
     count.declared = rawElement(trailer, this.element, 1, this.release).trim();
     count.counted = counted;
-    const reference = rawElement(trailer, this.element, 2, this.release);
-    count.referenceMatches =
-      header !== undefined && reference === rawElement(header, this.element, 5, this.release);
+    count.reference = this.value(trailer, 2);
+    count.headerReference = header === undefined ? undefined : this.value(header, 5);
   }
 
   protected override trailers(): PieceTrailers {

@@ -24,12 +24,14 @@ export interface SplitPiece {
 
 /**
  * A trailer's control count as sent (GE01, IEA01, UNE01, UNZ01) and what the splitter counted; both set once the
- * trailer is read. EDIFACT also says whether the trailer's reference (UNE02, UNZ02) repeats its header's (UNG05, UNB05).
+ * trailer is read.
  */
 export interface TrailerCount {
   declared?: string;
   counted?: number;
-  referenceMatches?: boolean;
+  /** EDIFACT: the trailer's reference (UNE02, UNZ02) and its header's (UNG05, UNB05), as the reader reads them. */
+  reference?: string;
+  headerReference?: string;
   /** The trailer never came: the group (interchange) ended without it, at the next header or the end of the file. */
   missing?: boolean;
 }
