@@ -143,33 +143,18 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * Every format of the hub whose documents an interchange holds, beside the one `detectFormat` names: the X12 sets
- * (ST01 850, 856) and EDIFACT messages (UNH ORDERS, DESADV) it carries, in the order of the maps above. An
- * interchange of orders and ship notices holds documents of two formats, each read by its own reader; `eai map`
- * maps each with the one that reads it. Other inputs: `detectFormat`'s alone (or none).
+ * The format of the hub that reads a document of this type (X12 ST01 850 / 856, EDIFACT UNH 0065 ORDERS / DESADV), as
+ * a reader refusing it names it (ForeignDocumentError.documentType); undefined when the hub reads none. An interchange
+ * of orders and ship notices holds documents of two formats, each read by its own reader: `eai map` maps each with
+ * the one the other's refusal names, wherever in the file it stands (the head `detectFormat` reads is only the first
+ * 64 KB, and a second scan of a large file would read it all once more).
  */
-export function detectFormats(bytes: Uint8Array): string[] {
-  const first = detectFormat(bytes);
-  if (first === undefined) return [];
-  const text = head(bytes);
-  const found = (names: Record<string, string>, pattern: (name: string) => RegExp) =>
-    Object.entries(names)
-      .filter(([name]) => pattern(name).test(text) || pattern(name).test(text.replace(/[\r\n]+/g, '')))
-      .map(([, format]) => format);
-  let all: string[] = [];
-  if (text.startsWith('ISA')) {
-    const element = literal(text[3] ?? '*');
-    all = found(X12_SETS, (set) => new RegExp(`(?:^|[^A-Za-z0-9${element}])ST${element}${set}${element}`));
-  } else if (text.startsWith('UNA') || text.startsWith('UNB')) {
-    const una = text.startsWith('UNA');
-    const component = literal(una ? (text[3] ?? ':') : ':');
-    const element = literal(una ? (text[4] ?? '+') : '+');
-    all = found(
-      EDIFACT_MESSAGES,
-      (type) => new RegExp(`UNH${element}[^${element}]*${element}${type}${component}`),
-    );
-  }
-  return [first, ...all.filter((format) => format !== first)];
+export function formatReading(documentType: {
+  standard: 'x12' | 'edifact';
+  type: string;
+}): string | undefined {
+  const formats = documentType.standard === 'x12' ? X12_SETS : EDIFACT_MESSAGES;
+  return Object.hasOwn(formats, documentType.type) ? formats[documentType.type] : undefined;
 }
 
 /**

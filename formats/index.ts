@@ -87,7 +87,7 @@ export function findWriter(name: string): FormatWriter {
   return found;
 }
 
-export { detectFormat, detectFormats, unreadDocument } from './detect.ts';
+export { detectFormat, formatReading, unreadDocument } from './detect.ts';
 
 export { likelyCharset, NotUtf8Error } from './text-input/decode.ts';
 export { ForeignDocumentError, FormatError, type ParsedDocument } from './types.ts';

@@ -139,10 +139,22 @@ export class FormatError extends NonRetriableError {
 
 /**
  * A document of its input that is of another type than its reader takes (an 856 set handed to the 850 reader, an
- * INVOIC message to the ORDERS one): refused by this reader, maybe read by another (`eai map` tries the other formats
- * an interchange holds).
+ * INVOIC message to the ORDERS one): refused by this reader, maybe read by another. `documentType` is the type its
+ * envelope names (X12 ST01 `856`, EDIFACT UNH 0065 `DESADV`), so `eai map` tries the reader of that type
+ * (detect.ts formatReading) wherever in the file the document stands, the file read once per type it holds.
  */
-export class ForeignDocumentError extends FormatError {}
+export class ForeignDocumentError extends FormatError {
+  readonly documentType: { standard: 'x12' | 'edifact'; type: string };
+  constructor(
+    format: string,
+    location: string,
+    message: string,
+    documentType: { standard: 'x12' | 'edifact'; type: string },
+  ) {
+    super(format, location, message);
+    this.documentType = documentType;
+  }
+}
 
 /** An EDI interchange as its header names it: the sender's id (ISA06, UNB 0004) and its control number (ISA13, UNB 0020). */
 export interface InterchangeRef {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { detectFormat, detectFormats, readers, unreadDocument } from '../../formats/index.ts';
+import { detectFormat, readers, unreadDocument } from '../../formats/index.ts';
 import { ConfigError, errorMessage, withoutValueMarks } from '../../lib/errors.ts';
 import {
   type CommandOutput,
@@ -138,7 +138,9 @@ export function registerMapCommand(program: Command): void {
             mapping: options.mapping,
             encoding: options.encoding,
             timeZone: options.timeZone,
-            alsoFormats: named?.alsoFormats,
+            // Detected, not named: an interchange of several formats' documents (850 and 856 sets) has each mapped
+            // with its own reader's mapping.
+            otherReaders: named?.format !== undefined,
             json: options.json,
           }),
         );
@@ -192,13 +194,12 @@ export function registerMapCommand(program: Command): void {
 function detected(
   input: string,
   piped: Buffer | undefined,
-): { bytes?: Buffer; format?: string; alsoFormats?: string[]; unread?: string; unreadable?: string } {
+): { bytes?: Buffer; format?: string; unread?: string; unreadable?: string } {
   try {
     // The same words as with --format: a folder, a missing file or one without permission is named so.
     const bytes = piped ?? readInput(input);
     const format = detectFormat(bytes);
-    // An interchange of several formats' documents (850 and 856 sets): each mapped with its own reader's mapping.
-    if (format !== undefined) return { bytes, format, alsoFormats: detectFormats(bytes).slice(1) };
+    if (format !== undefined) return { bytes, format };
     const unread = unreadDocument(bytes);
     return unread === undefined ? { bytes } : { bytes, unread };
   } catch (error) {

@@ -35,6 +35,7 @@ export function parseEdifactEach<Tree>(
           format,
           header.$loc,
           `message type ${JSON.stringify(header.type)} (UNH02) is not ${format}; this reader takes ${options.messageType} messages`,
+          { standard: 'edifact', type: header.type },
         );
       }
       if (message.problem) throw message.problem;

@@ -32,6 +32,7 @@ export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>)
           format,
           transactionSet.$loc,
           `message type ${JSON.stringify(transactionSet.type)} (ST01) is not ${format}; this reader takes ${options.transactionType} sets`,
+          { standard: 'x12', type: transactionSet.type },
         );
       }
       if (set.problem) throw set.problem;

@@ -407,6 +407,31 @@ describe('eai map <file>', () => {
     );
   });
 
+  it('maps an 856 group that starts past the first 64 KB with its own reader too', async () => {
+    // Trial: the other types were looked for in the file's first 64 KB alone, so after 120 orders the ship notice was
+    // refused as "not x12-850". Now the 850 reader's refusal names its type (ST01 856), wherever it stands.
+    const text = readFileSync('formats/x12-850/fixtures/broken/interchange-850-and-856-groups.edi', 'latin1');
+    const set = text.slice(text.indexOf('ST*850*0001~'), text.indexOf('GE*1*103~'));
+    const sets = Array.from({ length: 120 }, (_, i) => {
+      const number = String(i + 1).padStart(4, '0');
+      return set.replace('ST*850*0001~', `ST*850*${number}~`).replace('SE*23*0001~', `SE*23*${number}~`);
+    });
+    const big = text.replace(`${set}GE*1*103~`, `${sets.join('')}GE*120*103~`);
+    expect(big.indexOf('GS*SH')).toBeGreaterThan(64 * 1024);
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-late-856-'));
+    try {
+      const input = join(dir, 'orders-and-asn.edi');
+      writeFileSync(input, big, 'latin1');
+      const result = await runEaiInProcess(['map', input, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const schemas = (JSON.parse(result.stdout) as Array<{ schema: string }>).map((r) => r.schema);
+      expect(schemas.filter((schema) => schema === 'eai.canonical.SalesOrderEvent')).toHaveLength(120);
+      expect(schemas.at(-1)).toBe('eai.canonical.ShipmentEvent');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads the format from the envelope when none is given (X12, EDIFACT, IDoc, EPCIS, Salesforce CDC)', async () => {
     const idoc = await runEaiInProcess([
       'map',

@@ -4,6 +4,7 @@ import {
   encodingProblem,
   ForeignDocumentError,
   findReader,
+  formatReading,
   readerBytes,
   readers,
   withNotUtf8Advice,
@@ -321,17 +322,25 @@ async function firstThatMaps(
 }
 
 /**
- * mapEach, and for each document its reader refused, the result of the first of `others` whose reader reads that
- * document (the same interchange read by another set's or message's reader: an 856 among 850s), mapped with that
- * format's mapping; documents are matched by their place, every EDI reader yielding one result per set or message.
+ * mapEach, and (with `otherReaders`) for each document its reader refused for its type, the result of the reader of
+ * that type (detect.ts formatReading: the same interchange read by another set's or message's reader, an 856 among
+ * 850s, wherever in the file it stands), mapped with that format's mapping; documents are matched by their place,
+ * every EDI reader yielding one result per set or message. The file is read once more per other type it holds.
  */
 async function mapEachWithItsReader(
   format: string,
   bytes: Buffer,
   options: { mapping: CompiledMapping; usage?: UsageTracker },
-  others: string[],
+  otherReaders: boolean,
 ): Promise<Array<MappedDocument | FailedDocument>> {
   const results = await mapEach(format, bytes, options);
+  if (!otherReaders) return results;
+  const others = new Set<string>();
+  for (const result of results) {
+    if (!isFailed(result) || !(result.error instanceof ForeignDocumentError)) continue;
+    const other = formatReading(result.error.documentType);
+    if (other !== undefined && other !== format) others.add(other);
+  }
   for (const other of others) {
     if (!results.some((r) => isFailed(r) && r.error instanceof ForeignDocumentError)) break;
     let alternative: Array<MappedDocument | FailedDocument>;
@@ -423,11 +432,11 @@ export async function mapCommand(options: {
   /** The zone of local dates and times read (or, with toSystem, written) over the mapping's (a connector's timeZone). */
   timeZone?: string;
   /**
-   * Other formats whose documents the input holds (`detectFormats`: an X12 interchange of 850 and 856 sets, an
-   * EDIFACT one of ORDERS and DESADV messages): a document the format's reader refuses that one of them reads is
-   * mapped with that format's mapping. Not with `mapping`, which names one mapping for all.
+   * Whether a document the format's reader refuses for its type (an X12 interchange of 850 and 856 sets, an EDIFACT
+   * one of ORDERS and DESADV messages) is read by the reader of its type and mapped with that format's mapping: when
+   * the format was detected, not named. Not with `mapping`, which names one mapping for all.
    */
-  alsoFormats?: string[];
+  otherReaders?: boolean;
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
@@ -487,7 +496,7 @@ export async function mapCommand(options: {
       options.format,
       bytes,
       { mapping, usage },
-      options.mapping ? [] : (options.alsoFormats ?? []),
+      !options.mapping && options.otherReaders === true,
     );
     const alsoRead = options.mapping
       ? { results: [], readAlso: new Set<string>() }
