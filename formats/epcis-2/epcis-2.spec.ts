@@ -169,11 +169,76 @@ describe('epcis-2 reader', () => {
     expect(event.eventTime).toBe('2024-06-01T14:15:00.000Z');
     expect(event.eventTimeZoneOffset).toBe('-04:00');
     expect(event.bizStep).toBe('departing');
+    // Under their namespace IRI, as the event's @context declares the prefix (`example`: https://ns.example.com/epcis/).
     expect(event.extensions).toEqual({
-      'example:carrier': { $loc: '/example:carrier', scac: 'ABCD', trailer: 'TR-9' },
-      'example:temperature': 4.5,
+      'https://ns.example.com/epcis/carrier': {
+        $loc: '/example:carrier',
+        scac: 'ABCD',
+        trailer: 'TR-9',
+      },
+      'https://ns.example.com/epcis/temperature': 4.5,
     });
     expect(Object.keys(event.unmapped)).toEqual(['sensorElementList']);
+  });
+
+  it('keys user extensions by namespace IRI, from a JSON-LD @context or XML xmlns alike; an undeclared prefix as written', () => {
+    // Trial: `example:myField` kept its prefix as written, `<ext1:default>` too, and a readPoint's `example:dock` was
+    // dropped without a word: the same partner field had another key per prefix and per binding (GS1's XML binds
+    // ext1 to http://example.com/ext1, its JSON-LD to http://example.com/ext1/).
+    const json = {
+      '@context': [
+        'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+        { example: 'http://ns.example.com/epcis/', ext: { '@id': 'http://example.com/ext1/' } },
+      ],
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2024-06-01T10:20:00Z',
+      epcisBody: {
+        eventList: [
+          {
+            type: 'ObjectEvent',
+            eventTime: '2024-06-01T10:15:00-04:00',
+            epcList: ['urn:epc:id:sscc:0614141.1234567890'],
+            action: 'OBSERVE',
+            bizStep: 'shipping',
+            readPoint: { id: 'urn:epc:id:sgln:0614141.07346.1234', 'example:dock': 'D4' },
+            'example:myField': 'mine',
+            'example:nested': { 'example:inner': 'x' },
+            'ext:default': 'd',
+            'http://ns.other.example/ext#flag': true,
+            'other:undeclared': 'kept',
+          },
+        ],
+      },
+    };
+    const [doc] = reader.parse(Buffer.from(JSON.stringify(json)));
+    const strip = (value: unknown) =>
+      JSON.parse(JSON.stringify(value, (k, v) => (k === '$loc' ? undefined : v)));
+    expect(strip(doc!.tree.events[0]!.extensions)).toEqual({
+      'http://ns.example.com/epcis/myField': 'mine',
+      'http://ns.example.com/epcis/nested': { 'http://ns.example.com/epcis/inner': 'x' },
+      'http://example.com/ext1/default': 'd',
+      'http://ns.other.example/ext#flag': true,
+      'other:undeclared': 'kept',
+      'readPoint.http://ns.example.com/epcis/dock': 'D4',
+    });
+    const xml = `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ext1="http://example.com/ext1"
+      xmlns:ex="http://ns.example.com/epcis/" schemaVersion="2.0" creationDate="2024-06-01T10:20:00Z">
+      <EPCISBody><EventList><ObjectEvent>
+        <eventTime>2024-06-01T10:15:00-04:00</eventTime><eventTimeZoneOffset>-04:00</eventTimeZoneOffset>
+        <epcList><epc>urn:epc:id:sscc:0614141.1234567890</epc></epcList><action>OBSERVE</action>
+        <bizStep>shipping</bizStep>
+        <readPoint><id>urn:epc:id:sgln:0614141.07346.1234</id><ex:dock>D4</ex:dock></readPoint>
+        <ex:myField>mine</ex:myField><ex:nested><ex:inner>x</ex:inner></ex:nested>
+        <ext1:default>d</ext1:default>
+      </ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`;
+    const [fromXml] = reader.parse(Buffer.from(xml));
+    expect(strip(fromXml!.tree.events[0]!.extensions)).toEqual({
+      'http://ns.example.com/epcis/myField': 'mine',
+      'http://ns.example.com/epcis/nested': { 'http://ns.example.com/epcis/inner': 'x' },
+      'http://example.com/ext1/default': 'd',
+      'readPoint.http://ns.example.com/epcis/dock': 'D4',
+    });
   });
 
   it('reads the shared sample TransactionEvent as mapped', () => {

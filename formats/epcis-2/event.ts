@@ -4,6 +4,7 @@ import { isObject, type JsonObject, ptr, shown, withLocs } from '../text-input/p
 import { FormatError } from '../types.ts';
 import { cbvWord } from './cbv.ts';
 import { type Identifier, parseIdentifier } from './identifiers.ts';
+import { contextPrefixes, expandedKeys, expandedName, type Prefixes } from './namespaces.ts';
 import type { BizTransactionNode, EpcisEvent, LocationNode, PartyNode, QuantityNode } from './tree.ts';
 
 export const FORMAT = 'epcis-2';
@@ -161,7 +162,11 @@ function refuseErrorDeclaration(event: Record<string, unknown>, loc: string): ne
   );
 }
 
-export function readEvent(event: unknown, loc: string): EpcisEvent {
+/**
+ * `prefixes`: the namespaces the document's `@context` declares (an event's own `@context` adds to them); an XML
+ * event's extension fields come expanded already (xml.ts).
+ */
+export function readEvent(event: unknown, loc: string, documentPrefixes: Prefixes = {}): EpcisEvent {
   if (!isObject(event)) fail(loc, 'event must be an object');
   const type = event.type;
   if (typeof type !== 'string' || (!MAPPED.has(type) && !KEPT.has(type))) {
@@ -181,12 +186,27 @@ export function readEvent(event: unknown, loc: string): EpcisEvent {
   const parentId = optionalString(event, 'parentID', loc);
   const bizStep = optionalString(event, 'bizStep', loc);
   const disposition = optionalString(event, 'disposition', loc);
+  const prefixes = contextPrefixes(event['@context'], documentPrefixes);
+  // A partner's fields (namespaced: `example:myField`) under their namespace IRI (namespaces.ts), at any depth; the
+  // standard fields the reader does not model (sensorElementList, ilmd…) by their names, what they hold expanded too.
   const extensions: Record<string, unknown> = {};
   const unmapped: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
     if (MODELLED.has(key)) continue;
-    if (key.includes(':')) extensions[key] = withLocs(value, ptr(loc, key));
-    else unmapped[key] = withLocs(value, ptr(loc, key));
+    const kept = expandedKeys(withLocs(value, ptr(loc, key)), prefixes);
+    if (key.includes(':')) extensions[expandedName(key, prefixes)] = kept;
+    else unmapped[key] = kept;
+  }
+  // readPoint and bizLocation hold an id and, in EPCIS 2.0, a partner's extension fields: <field>.<expanded name>.
+  for (const field of ['readPoint', 'bizLocation']) {
+    const value = event[field];
+    if (!isObject(value)) continue;
+    for (const [key, extension] of Object.entries(value))
+      if (key !== 'id')
+        extensions[`${field}.${expandedName(key, prefixes)}`] = expandedKeys(
+          withLocs(extension, ptr(ptr(loc, field), key)),
+          prefixes,
+        );
   }
   return {
     $loc: loc,

@@ -3,6 +3,7 @@ import { parseJson } from '../text-input/json.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
 import { FORMAT, MAPPED_EVENT_TYPES, readEvent, timestamp } from './event.ts';
+import { contextPrefixes } from './namespaces.ts';
 import type { EpcisTree } from './tree.ts';
 import { readEpcisXml } from './xml.ts';
 
@@ -71,7 +72,9 @@ function readBinding(input: Buffer): {
 
 export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
   const { root, type, events: read } = readBinding(input);
-  const events = read.map(([event, loc]) => readEvent(event, loc));
+  // A bare event's @context is its own (readEvent reads it); a document's declares the prefixes of all its events.
+  const prefixes = type === 'event' ? {} : contextPrefixes(root['@context']);
+  const events = read.map(([event, loc]) => readEvent(event, loc, prefixes));
   // A document that holds events, none of a type the hub maps, would map to nothing without a word: refused, at the
   // first event's type, so the partner learns what was not understood.
   const first = events[0];

@@ -57,7 +57,7 @@ export interface EpcisEvent {
   bizTransactions: BizTransactionNode[];
   sources: PartyNode[];
   destinations: PartyNode[];
-  /** Namespaced fields (`example:temperature`), each object carrying `$loc`. */
+  /** Namespaced fields by namespace IRI and local name (`https://ns.example.com/epcis/temperature`: namespaces.ts; readPoint.<IRI> for a read point's), each object carrying `$loc`. */
   extensions: Record<string, unknown>;
   /** Standard fields this reader does not model (sensorElementList, ilmd, errorDeclaration…), kept raw. */
   unmapped: Record<string, unknown>;

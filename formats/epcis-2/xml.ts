@@ -3,6 +3,7 @@ import type { JsonObject } from '../text-input/pointer.ts';
 import { localName, readXmlElement, type XmlElement } from '../text-input/xml.ts';
 import { FormatError } from '../types.ts';
 import { FORMAT } from './event.ts';
+import { expandedName, xmlPrefixes } from './namespaces.ts';
 
 /**
  * An EPCIS XML document (EPCIS 2.0 XML binding, and EPCIS 1.2 / 1.1, which most partners still send) as the JSON
@@ -131,9 +132,17 @@ function addFields(event: JsonObject, fields: XmlElement[], outer: Record<string
         event[name] = field.children.map(quantityElement);
         break;
       case 'readPoint':
-      case 'bizLocation':
-        event[name] = child(field, 'id') ? { id: childText(field, 'id') } : {};
+      case 'bizLocation': {
+        // Its id, and a partner's extension fields beside it, as the JSON binding has them (expanded names).
+        const location: JsonObject = child(field, 'id') ? { id: childText(field, 'id') } : {};
+        for (const c of field.children)
+          if (localName(c.name) !== 'id' || c.name.includes(':')) {
+            const inner = declarations(scope, c);
+            location[expandedName(c.name, xmlPrefixes(inner))] = plain(c, inner);
+          }
+        event[name] = location;
         break;
+      }
       case 'bizTransactionList':
         event[name] = field.children.map((t) => ({
           ...(t.attributes.type === undefined ? {} : { type: t.attributes.type }),
@@ -149,12 +158,15 @@ function addFields(event: JsonObject, fields: XmlElement[], outer: Record<string
         }));
         break;
       }
-      default:
-        // A repeated field stays a list; a leaf is its text.
-        if (name in event) {
-          const known = event[name];
-          event[name] = [...(Array.isArray(known) ? known : [known]), plain(field)];
-        } else event[name] = plain(field);
+      default: {
+        // A repeated field stays a list; a leaf is its text. A partner's field by its namespace URI and local name
+        // (`<example:myField>` → http://ns.example.com/epcis/myField: namespaces.ts), as the JSON binding names it.
+        const key = expandedName(name, xmlPrefixes(scope));
+        if (key in event) {
+          const known = event[key];
+          event[key] = [...(Array.isArray(known) ? known : [known]), plain(field, scope)];
+        } else event[key] = plain(field, scope);
+      }
     }
   }
 }
@@ -172,16 +184,21 @@ function quantityElement(element: XmlElement): JsonObject {
   };
 }
 
-/** An element kept as it came: its text when it has no children, else its attributes and children by name. */
-function plain(element: XmlElement): unknown {
+/**
+ * An element kept as it came: its text when it has no children, else its attributes and children by name, a prefixed
+ * child's by its expanded name (`scope`: the prefixes in scope at `element`, its own declarations included).
+ */
+function plain(element: XmlElement, scope: Record<string, string>): unknown {
   if (element.children.length === 0 && Object.keys(element.attributes).length === 0) return element.text;
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(element.attributes))
     if (key !== 'xmlns' && !key.startsWith('xmlns:')) out[`@${key}`] = value;
   for (const c of element.children) {
-    const value = plain(c);
-    const known = out[c.name];
-    out[c.name] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value];
+    const inner = declarations(scope, c);
+    const value = plain(c, inner);
+    const key = expandedName(c.name, xmlPrefixes(inner));
+    const known = out[key];
+    out[key] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value];
   }
   if (element.children.length === 0 && element.text !== '') out['#text'] = element.text;
   return out;
