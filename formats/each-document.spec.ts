@@ -81,14 +81,26 @@ describe('a file with one broken document among good ones', () => {
     expect(() => reader.parse(c.bytes)).toThrow(refused[0]!.refused);
   });
 
-  it('still refuses the whole file when its envelope is wrong (a GE02 reference, from parseEach too)', () => {
-    const bytes = breakAfter(
-      fixture('x12-850/fixtures/several-st-sets.edi'),
-      'SE*23*0002',
-      'GE*2*103',
-      'GE*2*999',
-    );
-    expect(() => findReader('x12-850').parseEach!(bytes)).toThrow(/GE02 "999" differs from GS06 "103"/);
+  it('a GE02 / IEA02 control number off refuses no set: each set is read with the warning, as a UNZ02 off', () => {
+    // Trial: EDI.Net's sample 850s (IEA02 000000001 under ISA13 000000055) were refused whole by eai map, while the
+    // file connector reading them in pieces mapped their sets without a word.
+    const text = fixture('x12-850/fixtures/several-st-sets.edi');
+    for (const [from, to, warning] of [
+      ['GE*2*103', 'GE*2*999', /GS#1\/GE .*: GE02 "999" differs from GS06 "103"$/],
+      [
+        'IEA*1*000004711',
+        'IEA*1*000000001',
+        /ISA#1\/IEA .*: IEA02 "000000001" differs from ISA13 "000004711"$/,
+      ],
+    ] as const) {
+      const results = findReader('x12-850').parseEach!(breakAfter(text, 'SE*23*0002', from, to));
+      expect(results.map((r) => 'refused' in r)).toEqual([false, false]);
+      for (const result of results) {
+        const { warnings } = (result as { tree: { envelope: { interchange: { warnings?: string[] } } } }).tree
+          .envelope.interchange;
+        expect(warnings).toEqual([expect.stringMatching(warning)]);
+      }
+    }
   });
 
   it('an SE count that is off refuses its set alone: it speaks of that set, whose end its SE marks', () => {

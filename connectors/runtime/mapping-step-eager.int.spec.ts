@@ -163,11 +163,11 @@ describe('mapping step: prepareEagerly', () => {
       key: '000004711',
       sender: 'ACMESUPPLY',
     });
-    // An IEA02 that differs from ISA13: the envelope check fails after the ISA read.
+    // A segment where the IEA belongs: the envelope check fails after the ISA read.
     const ieaOff = Buffer.from(
       readFileSync('formats/x12-850/fixtures/amt-ctt-td5-routing.edi', 'utf8').replace(
         /IEA\*1\*\d+/,
-        'IEA*1*000000999',
+        'XYZ*1*000000999',
       ),
     );
     expect(await letterOf('edi/x12-850.to-canonical.yaml', 'x12-850', ieaOff)).toEqual({

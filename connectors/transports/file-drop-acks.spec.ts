@@ -207,6 +207,38 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('says a GE02 / IEA02 that is not GS06 / ISA13 as eai map judges it: AK905 4, a TA1 E 001, every set read', async () => {
+    // Trial: EDI.Net's sample 850s (IEA02 000000001 under ISA13 000000055): eai map refused them whole, while the
+    // connector read their sets and answered a plain 997 that said nothing of the trailer (formats/x12/trailers.ts).
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-references');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    const off = interchange(2, 921)
+      .replace('GE*2*7~', 'GE*2*8~')
+      .replace('IEA*1*000000921~', 'IEA*1*000000001~');
+    await writeFile(join(drop, 'references.x12'), off);
+    const documents = await pollAll(task, 2);
+    expect(documents).toHaveLength(2);
+    await task.commit(documents, { ok: true, published: 2, deadLettered: 0 });
+    const segments = (await readFile(join(acks, '997_ACMESUPPLY_000000921.x12'), 'utf8'))
+      .split('~')
+      .map((segment) => segment.trim().split('*'))
+      .filter((segment) => segment[0] !== '');
+    expect(segments.find((segment) => segment[0] === 'TA1')!.slice(1)).toEqual([
+      '000000921',
+      '240312',
+      '0930',
+      'E',
+      '001',
+    ]);
+    expect(segments.find((segment) => segment[0] === 'AK9')).toEqual(['AK9', 'E', '2', '2', '2', '4']);
+    await task.stop();
+  });
+
   it('rejects an interchange cut short (no IEA) with a TA1 R 023 and refuses its sets; a group without its GE gets AK9 R with AK905 3', async () => {
     const { drop, acks } = await caseFolders();
     const { context } = createTestContext('acks-truncated');

@@ -1,5 +1,6 @@
 import { FormatError, inInterchange, messageProblem } from '../types.ts';
 import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
+import { x12TrailerMismatches } from './trailers.ts';
 import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
 /** ISA fields mapping authors need. ISA02 / ISA04 (authorization and security passwords) are left out on purpose. */
@@ -108,23 +109,29 @@ class EnvelopeReader {
   }
 
   /**
-   * GE01 / IEA01: a count that is no number is refused; one that disagrees with the sets (groups) held is accepted
-   * with a warning on the interchange, which every set of it carries (`envelope.interchange.warnings`): each set
-   * passed its own SE01 / SE02 checks, and a transfer cut short loses the trailer itself, which is refused.
+   * GE / IEA: a count that disagrees with the sets (groups) held or is no number, and a control number that is not the
+   * header's, are accepted with a warning on the interchange, which every set of it carries
+   * (`envelope.interchange.warnings`): each set passed its own SE01 / SE02 checks, and a transfer cut short loses the
+   * trailer itself, which is refused. The file connector's 997 / TA1 say the same (trailers.ts).
    */
-  private trailerCount(
+  private trailer(
     trailer: X12Segment,
     interchange: X12InterchangeInfo,
-    actual: number,
-    what: string,
+    counted: number,
+    headerReference: string,
   ): void {
-    const declared = element(trailer, 1);
-    if (!isInteger(declared))
-      this.fail(trailer, `control count: ${trailer.tag}01 ${JSON.stringify(declared)} is not a number`);
-    if (Number(declared) !== actual) {
-      const warning = `${trailer.$loc}: ${trailer.tag}01 says ${Number(declared)} ${what}, holds ${actual}`;
-      interchange.warnings = [...(interchange.warnings ?? []), warning];
-    }
+    const mismatches = x12TrailerMismatches({
+      segment: trailer.tag as 'GE' | 'IEA',
+      declared: element(trailer, 1),
+      counted,
+      reference: element(trailer, 2),
+      headerReference,
+    });
+    if (mismatches.length === 0) return;
+    interchange.warnings = [
+      ...(interchange.warnings ?? []),
+      ...mismatches.map((mismatch) => `${trailer.$loc}: ${mismatch.text}`),
+    ];
   }
 
   private checkReference(trailer: X12Segment, n: number, expected: string, header: string): void {
@@ -173,8 +180,7 @@ class EnvelopeReader {
       const segment = this.next('IEA', interchangePath);
       segment.$loc = `${interchangePath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
       if (segment.tag === 'IEA') {
-        this.checkReference(segment, 2, interchange.controlNumber, 'ISA13');
-        this.trailerCount(segment, interchange, groups, 'functional groups (GS)');
+        this.trailer(segment, interchange, groups, interchange.controlNumber);
         return;
       }
       // TA1 interchange acknowledgments stand between ISA and the first GS (alone, or before a 997's groups): they
@@ -211,8 +217,7 @@ class EnvelopeReader {
       const segment = this.next('GE', groupPath);
       segment.$loc = `${groupPath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
       if (segment.tag === 'GE') {
-        this.checkReference(segment, 2, group.controlNumber, 'GS06');
-        this.trailerCount(segment, interchange, count, 'transaction sets (ST)');
+        this.trailer(segment, interchange, count, group.controlNumber);
         return;
       }
       if (segment.tag !== 'ST') this.fail(segment, `expected ST or GE, found ${segment.tag}`);
@@ -315,10 +320,9 @@ class EnvelopeReader {
 }
 
 /**
- * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02): a
- * mismatch is an error with the trailer's location, except a GE01 / IEA01 count that disagrees with the content,
- * which is a warning in `envelope.interchange.warnings` (README: control counts), and an SE01 / SE02 one, which is
- * its set's `problem` (the set refused alone).
+ * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02): a GE /
+ * IEA count or control number that is off is a warning in `envelope.interchange.warnings` (README: control counts,
+ * trailers.ts), an SE01 / SE02 one its set's `problem` (the set refused alone).
  */
 export function readTransactionSets(
   segments: X12Segment[],

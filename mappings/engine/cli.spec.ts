@@ -254,13 +254,13 @@ describe('eai map on a file of several documents, one of them broken', () => {
     expect(JSON.parse(json.stdout)).toHaveLength(1);
   });
 
-  it('a broken envelope (a GE02 reference) still fails the whole file with one line and nothing on stdout', async () => {
-    const input = brokenCopy('x12-850/fixtures/several-st-sets.edi', 'SE*23*0002', 'GE*2*103', 'GE*2*999');
+  it('a broken envelope (a segment where the IEA belongs) still fails the whole file with one line and nothing on stdout', async () => {
+    const input = brokenCopy('x12-850/fixtures/several-st-sets.edi', 'SE*23*0002', 'IEA*1*', 'XYZ*1*');
     const result = await mapCommand({ format: 'x12-850', input });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/GE02 "999" differs from GS06 "103"/);
+    expect(result.stderr).toMatch(/expected GS or IEA, found XYZ/);
   });
 
   it("a set's SE count off refuses that set alone: the other set's records come out", async () => {

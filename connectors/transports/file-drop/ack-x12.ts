@@ -8,6 +8,7 @@ import {
   writeTa1,
 } from '../../../formats/x12/acknowledgment.ts';
 import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
+import { type X12TrailerMismatch, x12TrailerMismatches } from '../../../formats/x12/trailers.ts';
 import type { TrailerCount } from '../split/index.ts';
 import { reasonCodes } from './ack-reasons.ts';
 import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
@@ -23,12 +24,16 @@ interface X12Interchange {
   interchangeCount?: TrailerCount;
 }
 
-/** A trailer whose count is a number other than what was counted (a count that is no number the reader refuses). */
-function countOff(count: TrailerCount | undefined): number | undefined {
-  if (count?.declared === undefined || count.counted === undefined || !/^\d+$/.test(count.declared))
-    return undefined;
-  const declared = Number(count.declared);
-  return declared === count.counted ? undefined : declared;
+/** What is off in a GE / IEA, as the reader judges it (formats/x12/trailers.ts); none when it was never read. */
+function trailerMismatches(count: TrailerCount | undefined, segment: 'GE' | 'IEA'): X12TrailerMismatch[] {
+  if (count?.declared === undefined || count.counted === undefined) return [];
+  return x12TrailerMismatches({
+    segment,
+    declared: count.declared,
+    counted: count.counted,
+    reference: count.reference ?? '',
+    headerReference: count.headerReference ?? '',
+  });
 }
 
 /** ISA / GS / ST elements of a piece (or of a whole file refused), as far as they read: undefined when no ISA does. */
@@ -151,9 +156,9 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
   },
 
   reply(interchange) {
-    // A GE01 that does not match its sets: AK902 says what GE01 declared, AK905 5 (the sets were each read and
-    // answered as usual, the group accepted with errors noted); an IEA01 that does not match its groups: a TA1 E 021
-    // in the 997's interchange, before its groups.
+    // A GE01 that does not match its sets: AK902 says what GE01 declared, AK905 5; a GE02 that is not GS06: AK905 4
+    // (the sets were each read and answered as usual, the group accepted with errors noted); an IEA01 that does not
+    // match its groups: a TA1 E 021 in the 997's interchange, before its groups; an IEA02 that is not ISA13: TA1 E 001.
     // An interchange cut short (no IEA: the file ends, or the next ISA comes, first) is rejected whole with a TA1 R
     // 023 (improper, premature end of file): its sets were refused, and the partner sends it again whole.
     if (interchange.interchangeCount?.missing) return ta1(interchange.received, { status: 'R', code: '023' });
@@ -161,14 +166,21 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
       const count = interchange.groupCounts.get(group);
       // A group without its GE: AK905 3 (functional group trailer missing), its sets refused (AK9 R).
       if (count?.missing) return { ...group, codes: ['3'] };
-      const declared = countOff(count);
-      return declared === undefined ? group : { ...group, declaredSets: declared, codes: ['5'] };
+      const off = trailerMismatches(count, 'GE');
+      if (off.length === 0) return group;
+      const declared = off.find((mismatch) => mismatch.declaredCount !== undefined)?.declaredCount;
+      return {
+        ...group,
+        ...(declared === undefined ? {} : { declaredSets: declared }),
+        codes: off.map((mismatch) => mismatch.code),
+      };
     });
-    const countsOff = countOff(interchange.interchangeCount) !== undefined;
+    // One TA1 note: the count's (021) before the control number's (001), as the CONTRL says a UNZ's 29 before its 28.
+    const [interchangeOff] = trailerMismatches(interchange.interchangeCount, 'IEA');
     const received: ReceivedInterchange = {
       ...interchange.received,
       groups,
-      ...(countsOff ? { note: { status: 'E', code: '021' } } : {}),
+      ...(interchangeOff ? { note: { status: 'E', code: interchangeOff.code } } : {}),
     };
     const note = interchange.notes[0];
     if (note && interchange.notes.length === interchange.sets) return ta1(received, note);

@@ -29,7 +29,7 @@ export interface SplitPiece {
 export interface TrailerCount {
   declared?: string;
   counted?: number;
-  /** EDIFACT: the trailer's reference (UNE02, UNZ02) and its header's (UNG05, UNB05), as the reader reads them. */
+  /** The trailer's reference (GE02, IEA02, UNE02, UNZ02) and its header's (GS06, ISA13, UNG05, UNB05), as read. */
   reference?: string;
   headerReference?: string;
   /** The trailer never came: the group (interchange) ended without it, at the next header or the end of the file. */

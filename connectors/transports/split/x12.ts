@@ -31,7 +31,10 @@ export class X12Splitter extends SegmentSplitter {
   private isaNumber = 0;
   private gsNumber = 0;
   private stNumber = 0;
-  /** GE01 / IEA01 as sent and the sets / groups counted, shared by the pieces of the group / interchange. */
+  /**
+   * GE01 / IEA01 as sent and the sets / groups counted, GE02 / IEA02 beside GS06 / ISA13, shared by the pieces of the
+   * group / interchange.
+   */
   private groupCount: TrailerCount = {};
   private interchangeCount: TrailerCount = {};
 
@@ -129,6 +132,9 @@ export class X12Splitter extends SegmentSplitter {
         const count = tag === 'GE' ? this.groupCount : this.interchangeCount;
         count.declared = rawElement(bytes, this.element, 1).trim();
         count.counted = tag === 'GE' ? this.stNumber : this.gsNumber;
+        count.reference = rawElement(bytes, this.element, 2).trim();
+        count.headerReference =
+          tag === 'GE' ? (this.gs ? rawElement(this.gs, this.element, 6).trim() : undefined) : this.isa13;
         if (tag === 'GE') this.groupOpen = false;
         else {
           this.interchangeOpen = false;
