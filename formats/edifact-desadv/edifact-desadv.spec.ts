@@ -217,6 +217,10 @@ describe('edifact-desadv broken fixtures', () => {
     // The check is the ORDERS one, shared (formats/edifact/bgm.ts).
     'bgm-unreleased-plus-in-number.edi':
       /BGM \(segment 3, line 3\), element BGM03: BGM03 "DN-240312-01" is not a code .*Write it as \?\+/,
+    // Evergreen ILS's ASN (`UNA:+.?'` then a line break): refused at UNT02 `193'` (the apostrophes read as data), far
+    // from the cause; now at the UNA, saying what to write.
+    'una-reserved-space-missing.edi':
+      /UNA \(byte 0, line 1\): service string advice "UNA:\+\.\?'" has five characters where six belong.*write "UNA:\+\.\? '"/,
   });
 });
 

@@ -89,6 +89,16 @@ export function readServiceStringAdvice(
         `invalid service string advice ${JSON.stringify(text.slice(start, start + 9))}: separators must be six distinct non-alphanumeric characters`,
       );
     }
+    // `UNA:+.?'` and a line break: five service characters where six belong (the reserved one, a space, left out).
+    // Read by position, the apostrophe is the reserved character and the line break the terminator, so every segment
+    // would keep its apostrophe as data (UNT02 `193'` not UNH01 `193`): said here, where the cause is.
+    if (repetition === "'" && (segment === '\n' || segment === '\r')) {
+      throw new FormatError(
+        format,
+        `UNA (byte ${start}, line ${lineOf(start)})`,
+        `service string advice ${JSON.stringify(text.slice(start, start + 8))} has five characters where six belong (component, element, decimal mark, release, reserved, terminator): the reserved space is missing, so the line break would end segments and every apostrophe be data; write ${JSON.stringify(`UNA${component}${element}${decimal}${release} '`)}`,
+      );
+    }
     una = true;
     start += 3 + chars.join('').length;
     while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
