@@ -207,6 +207,30 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('answers an interchange whose ISA16 also ends every line (ISA16 `~`, line breaks the terminator) with its 997', async () => {
+    // Trial: EDI.Net's x12.850.issue135.edi (`…*0*T*~` and a line break, then `ST*850*0001~` …): its sets were read
+    // and mapped, but the 997 took ST02 as `0001~` and was never written ("AK202 … contains the separator").
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-isa16-tilde');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    const text = interchange(1, 931).replace('*0*P*>~\n', '*0*P*~\n');
+    expect(text).toContain('*0*P*~\nGS*');
+    await writeFile(join(drop, 'tilde.x12'), text);
+    const documents = await pollAll(task, 1);
+    expect(documents).toHaveLength(1);
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 0 });
+    const ack = (await readFile(join(acks, '997_ACMESUPPLY_000000931.x12'), 'utf8'))
+      .split('~')
+      .map((segment) => segment.trim().split('*'));
+    expect(ack.find((segment) => segment[0] === 'AK2')).toEqual(['AK2', '850', '0001']);
+    expect(ack.find((segment) => segment[0] === 'AK1')).toEqual(['AK1', 'PO', '7']);
+    await task.stop();
+  });
+
   it('says a GE02 / IEA02 that is not GS06 / ISA13 as eai map judges it: AK905 4, a TA1 E 001, every set read', async () => {
     // Trial: EDI.Net's sample 850s (IEA02 000000001 under ISA13 000000055): eai map refused them whole, while the
     // connector read their sets and answered a plain 997 that said nothing of the trailer (formats/x12/trailers.ts).

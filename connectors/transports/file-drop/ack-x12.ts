@@ -55,10 +55,15 @@ function envelopeOf(bytes: Buffer): { isa: string[]; gs?: string[]; st?: string[
     .map((segment) => segment.trim().split(separators.element));
   const [isa, gs, st] = segments;
   if (!isa || isa.length < 16) return undefined;
+  // GS and ST elements as the reader reads them (formats/x12/segment.ts element): a composite's first component. An
+  // ISA16 that the sender also ends every segment with (`ST*850*0001~` and a line break, `~` its ISA16) leaves an
+  // empty component behind each last element; written back as read it put the separator into AK202 and no 997 went
+  // out.
+  const simple = (elements: string[]) => elements.map((e) => e.split(separators.component)[0] ?? '');
   return {
     isa: isa.map((e) => e.trim()),
-    ...(gs?.[0] === 'GS' ? { gs } : {}),
-    ...(st?.[0] === 'ST' ? { st } : {}),
+    ...(gs?.[0] === 'GS' ? { gs: simple(gs) } : {}),
+    ...(st?.[0] === 'ST' ? { st: simple(st) } : {}),
   };
 }
 
