@@ -57,7 +57,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
     writeFileSync(join(drop, 'po.x12'), interchange(isa13));
 
-    const ackName = `997_ACMESUPPLY_${isa13}.x12`;
+    const ackName = `997_ACMESUPPLY_BIGRETAIL_${isa13}.x12`;
     const ackPath = join(acks, ackName);
     await waitFor('the 997', () => readdirSync(root).includes('acks') && readdirSync(acks).includes(ackName));
     // Written after the commit: the position that says the file is read is on Kafka when the 997 is there.
@@ -98,7 +98,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     // are dead-lettered with why and a TA1 R 025 answers it; the 997 stays as it was.
     await waitFor('po.x12 in done/', () => readdirSync(join(drop, 'done')).includes('po.x12'));
     writeFileSync(join(drop, 'po.x12'), interchange(isa13));
-    const ta1 = `TA1_ACMESUPPLY_${isa13}.x12`;
+    const ta1 = `TA1_ACMESUPPLY_BIGRETAIL_${isa13}.x12`;
     await waitFor('the TA1', () => readdirSync(acks).includes(ta1));
     expect(readFileSync(join(acks, ta1), 'utf8').split('~')[1]).toBe(`TA1*${isa13}*240312*0930*R*025`);
     expect(readX12(readFileSync(ackPath), 'x12-997')[0]!.envelope.interchange.controlNumber).toBe(
@@ -138,7 +138,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
     const whole = interchange(isa13);
     writeFileSync(join(drop, 'cut.x12'), whole.slice(0, whole.indexOf('GE*3*103~')));
-    const ta1 = `TA1_ACMESUPPLY_${isa13}.x12`;
+    const ta1 = `TA1_ACMESUPPLY_BIGRETAIL_${isa13}.x12`;
     await waitFor('the TA1', () => readdirSync(root).includes('acks-cut') && readdirSync(acks).includes(ta1));
     expect(readFileSync(join(acks, ta1), 'utf8').split('~')[1]).toBe(`TA1*${isa13}*240312*0930*R*023`);
     expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ta1]);
@@ -184,7 +184,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     const second = message.replaceAll('ORD-2', 'ORD-3').replace('4500012346', '4500012347');
     const unb = orders.slice(0, orders.indexOf('UNH+')).replace('10042', ref);
     writeFileSync(join(drop, 'cut.edi'), `${unb}${message}${second}`);
-    const contrl = `CONTRL_4012345000009_${ref}.edi`;
+    const contrl = `CONTRL_4012345000009_5412345000013_${ref}.edi`;
     await waitFor(
       'the CONTRL',
       () => readdirSync(root).includes('acks-edifact-cut') && readdirSync(acks).includes(contrl),

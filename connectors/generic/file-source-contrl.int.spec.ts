@@ -66,7 +66,7 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
     await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
     writeFileSync(join(drop, 'orders.edi'), interchange(ref));
 
-    const contrlName = `CONTRL_4012345000009_${ref}.edi`;
+    const contrlName = `CONTRL_4012345000009_5412345000013_${ref}.edi`;
     await waitFor(
       'the CONTRL',
       () => readdirSync(root).includes('acks') && readdirSync(acks).includes(contrlName),
@@ -140,7 +140,7 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
       .replace(`UNZ+3+${ref}'`, `UNZ+4+${ref}'`);
     writeFileSync(join(drop, 'counts.edi'), off);
 
-    const contrlName = `CONTRL_4012345000009_${ref}.edi`;
+    const contrlName = `CONTRL_4012345000009_5412345000013_${ref}.edi`;
     await waitFor('the CONTRL', () => existsSync(join(acks, contrlName)));
     const records = await readRawMessages('canonical.sales-order', 2, {
       wanted: (m) => m.headers.ce_id?.startsWith(`${ref}/`) ?? false,

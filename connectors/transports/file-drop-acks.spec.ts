@@ -55,6 +55,34 @@ const dateReason =
   'FormatError: x12-850: ISA#1/GS#1/ST#3/BEG (segment 4, line 4), element BEG05: BEG05 "20240230": February has no day 30';
 
 describe('file-source acknowledgements (997 after the commit)', () => {
+  it("answers a sender's interchanges to two of the hub's receiver ids under one ISA13 with a 997 each", async () => {
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-receivers');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    // Each receiver id (a division, a test and a production id) is its own numbering at the sender: not duplicates.
+    await writeFile(join(drop, 'a.x12'), interchange(1, 55));
+    await writeFile(
+      join(drop, 'b.x12'),
+      interchange(1, 55)
+        .replaceAll('BIGRETAIL      ', 'BIGRETAIL-EU   ')
+        .replaceAll('*BIGRETAIL*', '*BIGRETAIL-EU*'),
+    );
+    const documents = await pollAll(task, 2);
+    expect(documents).toHaveLength(2);
+    await task.commit(documents, { ok: true, published: 2, deadLettered: 0, refused: new Map() });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
+      '997_ACMESUPPLY_BIGRETAIL-EU_000000055.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000055.x12',
+    ]);
+    const [eu] = readX12(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL-EU_000000055.x12')), 'x12-997');
+    expect(eu!.envelope.interchange).toMatchObject({ senderId: 'BIGRETAIL-EU', receiverId: 'ACMESUPPLY' });
+    await task.stop();
+  });
+
   it('writes the 997 only once the batch is committed: AK5 A, A, R (with AK3/AK4), AK9 P; none while it failed', async () => {
     const { drop, acks } = await caseFolders();
     const { context } = createTestContext('acks-connector');
@@ -86,9 +114,9 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     });
     expect((await readdir(acks)).sort()).toEqual([
       '.eai-control-number-acks-connector',
-      '997_ACMESUPPLY_000004711.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000004711.x12',
     ]);
-    const written = await readFile(join(acks, '997_ACMESUPPLY_000004711.x12'));
+    const written = await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000004711.x12'));
     const [ack] = readX12(written, 'x12-997');
     expect(ack!.envelope.interchange).toMatchObject({
       senderId: 'BIGRETAIL',
@@ -118,9 +146,9 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     const redelivered = await pollAll(task, 3);
     await task.commit(redelivered, { ok: true, published: 3, deadLettered: 0 });
     expect((await readdir(acks)).filter((name) => !name.startsWith('.'))).toEqual([
-      '997_ACMESUPPLY_000004711.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000004711.x12',
     ]);
-    const [second] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000004711.x12')), 'x12-997');
+    const [second] = readX12(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000004711.x12')), 'x12-997');
     expect(second!.envelope.interchange.controlNumber).toBe('000000002');
     expect(element(second!.segments.find((s) => s.tag === 'AK9')!, 1)).toBe('A');
     expect((await readFile(join(acks, '.eai-control-number-acks-connector'), 'utf8')).trim()).toBe('2');
@@ -144,17 +172,17 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     const first = await pollAll(task, 3); // 901's two sets and 902's first
     expect(first.map((d) => d.name)).toEqual(['big.x12#1', 'big.x12#2', 'big.x12#3']);
     await task.commit(first, { ok: true, published: 3, deadLettered: 0 });
-    expect(await answered()).toEqual(['997_ACMESUPPLY_000000901.x12']);
+    expect(await answered()).toEqual(['997_ACMESUPPLY_BIGRETAIL_000000901.x12']);
     expect(await readdir(drop)).toContain('big.x12'); // not finished: 902 and 903 still to come
 
     const rest = await pollAll(task, 2);
     await task.commit(rest, { ok: true, published: 2, deadLettered: 0 });
     expect(await answered()).toEqual([
-      '997_ACMESUPPLY_000000901.x12',
-      '997_ACMESUPPLY_000000902.x12',
-      '997_ACMESUPPLY_000000903.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000901.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000902.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000903.x12',
     ]);
-    const [ack902] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000000902.x12')), 'x12-997');
+    const [ack902] = readX12(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000000902.x12')), 'x12-997');
     expect(ack902!.segments.filter((s) => s.tag === 'AK2')).toHaveLength(2);
     expect(await readdir(join(drop, 'done'))).toEqual(['big.x12']);
     await task.stop();
@@ -181,7 +209,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
         .split('~')
         .map((segment) => segment.trim().split('*'))
         .filter((segment) => segment[0] !== '');
-    const first = await segments('997_ACMESUPPLY_000000911.x12');
+    const first = await segments('997_ACMESUPPLY_BIGRETAIL_000000911.x12');
     expect(first.map((segment) => segment[0])).toEqual([
       'ISA',
       'TA1',
@@ -200,8 +228,10 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     expect(first[1]!.slice(1)).toEqual(['000000911', '240312', '0930', 'E', '021']);
     expect(first.find((segment) => segment[0] === 'AK9')).toEqual(['AK9', 'E', '5', '2', '2', '5']);
     // The 997 still reads as one (its TA1 before the group).
-    expect(readX12(await readFile(join(acks, '997_ACMESUPPLY_000000911.x12')), 'x12-997')).toHaveLength(1);
-    const second = await segments('997_ACMESUPPLY_000000912.x12');
+    expect(
+      readX12(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000000911.x12')), 'x12-997'),
+    ).toHaveLength(1);
+    const second = await segments('997_ACMESUPPLY_BIGRETAIL_000000912.x12');
     expect(second.map((segment) => segment[0])).not.toContain('TA1');
     expect(second.find((segment) => segment[0] === 'AK9')).toEqual(['AK9', 'A', '1', '1', '1']);
     await task.stop();
@@ -223,7 +253,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     const documents = await pollAll(task, 1);
     expect(documents).toHaveLength(1);
     await task.commit(documents, { ok: true, published: 1, deadLettered: 0 });
-    const ack = (await readFile(join(acks, '997_ACMESUPPLY_000000931.x12'), 'utf8'))
+    const ack = (await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000000931.x12'), 'utf8'))
       .split('~')
       .map((segment) => segment.trim().split('*'));
     expect(ack.find((segment) => segment[0] === 'AK2')).toEqual(['AK2', '850', '0001']);
@@ -248,7 +278,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     const documents = await pollAll(task, 2);
     expect(documents).toHaveLength(2);
     await task.commit(documents, { ok: true, published: 2, deadLettered: 0 });
-    const segments = (await readFile(join(acks, '997_ACMESUPPLY_000000921.x12'), 'utf8'))
+    const segments = (await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000000921.x12'), 'utf8'))
       .split('~')
       .map((segment) => segment.trim().split('*'))
       .filter((segment) => segment[0] !== '');
@@ -305,13 +335,13 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     );
     await task.commit(documents, { ok: true, published: 1, deadLettered: 4, refused });
     expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
-      '997_ACMESUPPLY_000000923.x12',
-      '997_ACMESUPPLY_000000924.x12',
-      'TA1_ACMESUPPLY_000000921.x12',
-      'TA1_ACMESUPPLY_000000922.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000923.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000924.x12',
+      'TA1_ACMESUPPLY_BIGRETAIL_000000921.x12',
+      'TA1_ACMESUPPLY_BIGRETAIL_000000922.x12',
     ]);
     for (const isa13 of ['000000921', '000000922']) {
-      const ta1 = (await readFile(join(acks, `TA1_ACMESUPPLY_${isa13}.x12`), 'utf8')).split('~');
+      const ta1 = (await readFile(join(acks, `TA1_ACMESUPPLY_BIGRETAIL_${isa13}.x12`), 'utf8')).split('~');
       expect(ta1[1]).toBe(`TA1*${isa13}*240312*0930*R*023`);
     }
     const ak9 = async (name: string) =>
@@ -319,8 +349,8 @@ describe('file-source acknowledgements (997 after the commit)', () => {
         .split('~')
         .map((segment) => segment.trim().split('*'))
         .find((segment) => segment[0] === 'AK9');
-    expect(await ak9('997_ACMESUPPLY_000000923.x12')).toEqual(['AK9', 'A', '1', '1', '1']);
-    expect(await ak9('997_ACMESUPPLY_000000924.x12')).toEqual(['AK9', 'R', '1', '1', '0', '3']);
+    expect(await ak9('997_ACMESUPPLY_BIGRETAIL_000000923.x12')).toEqual(['AK9', 'A', '1', '1', '1']);
+    expect(await ak9('997_ACMESUPPLY_BIGRETAIL_000000924.x12')).toEqual(['AK9', 'R', '1', '1', '0', '3']);
     // Files nothing could be read from go to error/, their sets in the dead-letter topic.
     expect((await readdir(join(drop, 'error'))).sort()).toEqual([
       'a-cut.x12',
@@ -348,9 +378,9 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     expect(documents.every((d) => d.refused !== undefined)).toBe(true);
     await task.commit(documents, { ok: true, published: 0, deadLettered: 2 });
     expect((await readdir(acks)).filter((name) => !name.startsWith('.'))).toEqual([
-      'TA1_ACMESUPPLY_000000815.x12',
+      'TA1_ACMESUPPLY_BIGRETAIL_000000815.x12',
     ]);
-    const ta1 = (await readFile(join(acks, 'TA1_ACMESUPPLY_000000815.x12'), 'utf8')).split('~');
+    const ta1 = (await readFile(join(acks, 'TA1_ACMESUPPLY_BIGRETAIL_000000815.x12'), 'utf8')).split('~');
     expect(ta1[1]).toBe('TA1*000000815*240312*0930*R*024');
     expect(ta1[2]).toBe('IEA*0*000000001');
     expect(logs.map((l) => [l.msg, l.file])).toContainEqual([
@@ -407,9 +437,12 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     expect(rest.map((d) => d.name)).toEqual(['po.x12#5']);
     committedPosition(second, rest);
     await second.commit(rest, { ok: true, published: 1, deadLettered: 0 });
-    expect(await answered()).toEqual(['997_ACMESUPPLY_000000901.x12', '997_ACMESUPPLY_000000902.x12']);
-    expect(await ak5('997_ACMESUPPLY_000000901.x12')).toEqual(['A', 'R', 'A']);
-    expect(await ak5('997_ACMESUPPLY_000000902.x12')).toEqual(['A', 'A']);
+    expect(await answered()).toEqual([
+      '997_ACMESUPPLY_BIGRETAIL_000000901.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000000902.x12',
+    ]);
+    expect(await ak5('997_ACMESUPPLY_BIGRETAIL_000000901.x12')).toEqual(['A', 'R', 'A']);
+    expect(await ak5('997_ACMESUPPLY_BIGRETAIL_000000902.x12')).toEqual(['A', 'A']);
     expect(await readdir(join(drop, 'done'))).toEqual(['po.x12']);
     await second.stop();
 
@@ -423,7 +456,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await third.stop();
     const fourth = make();
     await fourth.start(finishedPosition);
-    expect(await ak5('997_ACMESUPPLY_000000903.x12')).toEqual(['R', 'A']);
+    expect(await ak5('997_ACMESUPPLY_BIGRETAIL_000000903.x12')).toEqual(['R', 'A']);
     expect((await readdir(join(drop, 'done'))).sort()).toEqual(['po.x12', 'po2.x12']);
     await fourth.stop();
   });
@@ -452,7 +485,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     ]);
     expect([...refused.keys()]).toEqual([documents[1], documents[2]]);
     await task.commit(documents, { ok: true, published: 1, deadLettered: 2, refused });
-    const [ack] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000000931.x12')), 'x12-997');
+    const [ack] = readX12(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000000931.x12')), 'x12-997');
     expect(
       ack!.segments.map((s) => [s.tag, ...s.elements.map((e) => (typeof e === 'string' ? e : e.join('>')))]),
     ).toEqual([

@@ -108,9 +108,9 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     await task.commit(again, { ok: true, published: 2, deadLettered: 1, refused });
     expect((await readdir(acks)).sort()).toEqual([
       '.eai-control-number-contrl-connector',
-      'CONTRL_4012345000009_10042.edi',
+      'CONTRL_4012345000009_5412345000013_10042.edi',
     ]);
-    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(written)).toBe(between(expected('contrl-message-rejected.edi')));
     const [contrl] = readEdifact(written, 'edifact-contrl');
     expect(contrl!.envelope.interchange).toMatchObject({
@@ -125,7 +125,7 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     const redelivered = await pollAll(task, 3);
     await task.commit(redelivered, { ok: true, published: 3, deadLettered: 0 });
     const [second] = readEdifact(
-      await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')),
+      await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi')),
       'edifact-contrl',
     );
     expect(second!.envelope.interchange.controlRef).toBe('2');
@@ -154,7 +154,7 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
       { ...context, baseDir: root },
     );
     await restarted.start(new Map([[last.partition, last.offset]]));
-    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(written)).toBe(between(expected('contrl-message-rejected.edi')));
     expect(await readdir(join(drop, 'done'))).toEqual(['orders.edi']);
     await restarted.stop();
@@ -167,7 +167,7 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     const refused = refusals(documents);
     expect(refused.size).toBe(2);
     await task.commit(documents, { ok: true, published: 0, deadLettered: 2, refused });
-    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(written)).toBe(between(expected('contrl-interchange-rejected.edi')));
     await task.stop();
   });
@@ -214,22 +214,22 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     );
     await task.commit(documents, { ok: true, published: 1, deadLettered: 5, refused });
     expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
-      'CONTRL_4012345000009_10042.edi',
-      'CONTRL_4012345000009_CUT1.edi',
-      'CONTRL_4012345000009_CUT2.edi',
-      'CONTRL_4012345000009_WHOLE3.edi',
+      'CONTRL_4012345000009_5412345000013_10042.edi',
+      'CONTRL_4012345000009_5412345000013_CUT1.edi',
+      'CONTRL_4012345000009_5412345000013_CUT2.edi',
+      'CONTRL_4012345000009_5412345000013_WHOLE3.edi',
     ]);
     for (const ref of ['CUT1', 'CUT2']) {
-      expect(between(await readFile(join(acks, `CONTRL_4012345000009_${ref}.edi`)))).toBe(
+      expect(between(await readFile(join(acks, `CONTRL_4012345000009_5412345000013_${ref}.edi`)))).toBe(
         ["UNH+1+CONTRL:D:3:UN'", `UCI+${ref}+4012345000009:14+5412345000013:14+4+13+UNZ'`, 'UNT+3+1'].join(
           '\n',
         ),
       );
     }
-    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_WHOLE3.edi')))).toContain(
+    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_WHOLE3.edi')))).toContain(
       "UCI+WHOLE3+4012345000009:14+5412345000013:14+7'",
     );
-    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')))).toBe(
+    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi')))).toBe(
       [
         "UNH+1+CONTRL:D:3:UN'",
         // The interchange acknowledged (its UNZ came), the group rejected, as one refused for its UNG is.
@@ -259,10 +259,10 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     const documents = await pollAll(task, 4);
     await task.commit(documents, { ok: true, published: 2, deadLettered: 2 });
     expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
-      'CONTRL_4012345000009_10042.edi',
-      'CONTRL_SENDER_EMPTY1.edi',
+      'CONTRL_4012345000009_5412345000013_10042.edi',
+      'CONTRL_SENDER_RECIPIENT_EMPTY1.edi',
     ]);
-    const grouped = between(await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')));
+    const grouped = between(await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi')));
     expect(grouped).toBe(
       [
         "UNH+1+CONTRL:D:3:UN'",
@@ -273,7 +273,7 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
         'UNT+6+1',
       ].join('\n'),
     );
-    const empty = await readFile(join(acks, 'CONTRL_SENDER_EMPTY1.edi'), 'utf8');
+    const empty = await readFile(join(acks, 'CONTRL_SENDER_RECIPIENT_EMPTY1.edi'), 'utf8');
     expect(empty).toMatch(/^UNB\+UNOA:4\+RECIPIENT:ZZ\+SENDER:ZZ\+\d{8}:\d{4}\+\d+'UNH\+1\+CONTRL:4:1:UN'/);
     expect(empty).toContain("UCI+EMPTY1+SENDER:ZZ+RECIPIENT:ZZ+4+32'");
     expect(logs.map((l) => [l.msg, l.file])).toContainEqual([
@@ -305,7 +305,7 @@ describe('file-source acknowledgements: control counts and references (UNT, UNE,
     expect(documents[1]!.bytes.toString()).toContain("UNT+37+ORD-2'");
     expect(documents[2]!.bytes.toString()).toContain("UNT+38+ORD-X'");
     await task.commit(documents, { ok: true, published: 1, deadLettered: 2, refused });
-    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(written)).toBe(between(expected('contrl-unt-mismatch.edi')));
 
     // The same interchange with its counts right: the accepted CONTRL, unchanged.
@@ -313,7 +313,7 @@ describe('file-source acknowledgements: control counts and references (UNT, UNE,
     const good = await pollAll(task, 2);
     expect(refusals(good).size).toBe(0);
     await task.commit(good, { ok: true, published: 2, deadLettered: 0 });
-    const accepted = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const accepted = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(accepted)).toBe(between(expected('contrl-accepted.edi')));
     await task.stop();
   });
@@ -331,7 +331,7 @@ describe('file-source acknowledgements: control counts and references (UNT, UNE,
     expect(refusals(documents).size).toBe(0);
     await task.commit(documents, { ok: true, published: 6, deadLettered: 0 });
     const contrl = async (ref: string) =>
-      between(await readFile(join(acks, `CONTRL_4012345000009_${ref}.edi`)));
+      between(await readFile(join(acks, `CONTRL_4012345000009_5412345000013_${ref}.edi`)));
     expect(await contrl('10042')).toBe(between(expected('contrl-unz-count.edi')));
     const answering = (name: string, ref: string) =>
       between(expected(name)).replace('UCI+10042+', `UCI+${ref}+`);
@@ -353,7 +353,7 @@ describe('file-source acknowledgements: control counts and references (UNT, UNE,
     expect(documents.map((d) => d.name)).toEqual(['grouped.edi#1', 'grouped.edi#2', 'grouped.edi#3']);
     expect(refusals(documents).size).toBe(0);
     await task.commit(documents, { ok: true, published: 3, deadLettered: 0 });
-    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_5412345000013_10042.edi'));
     expect(between(written)).toBe(between(expected('contrl-une-mismatch.edi')));
     await task.stop();
   });

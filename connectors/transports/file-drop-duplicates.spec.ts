@@ -194,17 +194,17 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
     await task.start(new Map());
     await writeFile(join(dir, 'po.x12'), interchange(4711, 2));
     await commit(task, await pollAll(task, 2));
-    const ack = await readFile(join(acks, '997_ACMESUPPLY_000004711.x12'), 'utf8');
+    const ack = await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000004711.x12'), 'utf8');
     await writeFile(join(dir, 'po.x12'), interchange(4711, 2));
     await commit(task, await pollAll(task, 2));
     expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
-      '997_ACMESUPPLY_000004711.x12',
-      'TA1_ACMESUPPLY_000004711.x12',
+      '997_ACMESUPPLY_BIGRETAIL_000004711.x12',
+      'TA1_ACMESUPPLY_BIGRETAIL_000004711.x12',
     ]);
-    expect((await readFile(join(acks, 'TA1_ACMESUPPLY_000004711.x12'), 'utf8')).split('~')[1]).toBe(
+    expect((await readFile(join(acks, 'TA1_ACMESUPPLY_BIGRETAIL_000004711.x12'), 'utf8')).split('~')[1]).toBe(
       'TA1*000004711*240312*0930*R*025',
     );
-    expect(await readFile(join(acks, '997_ACMESUPPLY_000004711.x12'), 'utf8')).toBe(ack);
+    expect(await readFile(join(acks, '997_ACMESUPPLY_BIGRETAIL_000004711.x12'), 'utf8')).toBe(ack);
     await task.stop();
   });
 

@@ -91,10 +91,14 @@ function trailerError(count: TrailerCount | undefined, segment: 'UNE' | 'UNZ'): 
 /** 0085 13 (missing) at the UNZ: the interchange trailer never came (code list 0085 has no code of its own for it). */
 const MISSING_UNZ: ContrlLevelError = { code: '13', segment: 'UNZ' };
 
-/** `CONTRL_<sender>_<reference>.edi`: the same name for the same interchange, so a redelivery overwrites it. */
+/**
+ * `CONTRL_<sender>_<recipient>_<reference>.edi`: the same name for the same interchange (UNB 0004, 0010, 0020, what
+ * duplicate detection knows it by), so a redelivery overwrites it; a sender's interchanges to two of the hub's
+ * recipient ids under one reference keep an answer each.
+ */
 function contrlName(subject: Subject): string {
   const safe = (text: string) => text.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
-  return `CONTRL_${safe(subject.sender.id)}_${safe(subject.controlRef)}.edi`;
+  return `CONTRL_${safe(subject.sender.id)}_${safe(subject.recipient.id)}_${safe(subject.controlRef)}.edi`;
 }
 
 function contrl(subject: ContrlSubject): AckReply {

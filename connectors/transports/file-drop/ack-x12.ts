@@ -81,10 +81,14 @@ function receivedOf(isa: string[]): Omit<ReceivedInterchange, 'groups'> {
   };
 }
 
-/** `997_<sender>_<control number>.x12`: the same name for the same interchange, so a redelivery overwrites it. */
+/**
+ * `997_<sender>_<receiver>_<control number>.x12`: the same name for the same interchange (ISA06, ISA08, ISA13, what
+ * duplicate detection knows it by), so a redelivery overwrites it; a sender's interchanges to two of the hub's
+ * receiver ids under one control number (each its own numbering) keep an answer each.
+ */
 function acknowledgmentName(kind: '997' | 'TA1', received: Omit<ReceivedInterchange, 'groups'>): string {
   const safe = (value: string) => value.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
-  return `${kind}_${safe(received.senderId)}_${safe(received.controlNumber)}.x12`;
+  return `${kind}_${safe(received.senderId)}_${safe(received.receiverId)}_${safe(received.controlNumber)}.x12`;
 }
 
 function ta1(received: Omit<ReceivedInterchange, 'groups'>, note: InterchangeNote): AckReply {

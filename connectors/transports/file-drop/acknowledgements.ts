@@ -15,7 +15,7 @@ export const acknowledgementsConfig = z
       .string()
       .min(1)
       .describe(
-        'Where the acknowledgments go (created when missing; a relative path is resolved against the deployment file), one file per interchange received: `997_<ISA06>_<ISA13>.x12` (a TA1 `TA1_<ISA06>_<ISA13>.x12`) for X12, `CONTRL_<UNB sender>_<UNB reference>.edi` for EDIFACT, written atomically once the interchange’s records and dead letters are committed to Kafka; a redelivered interchange is a duplicate answered by a TA1 R 025 (`duplicateInterchanges: allow`: it overwrites its own).',
+        'Where the acknowledgments go (created when missing; a relative path is resolved against the deployment file), one file per interchange received: `997_<ISA06>_<ISA08>_<ISA13>.x12` (a TA1 `TA1_<ISA06>_<ISA08>_<ISA13>.x12`) for X12, `CONTRL_<UNB sender>_<UNB recipient>_<UNB reference>.edi` for EDIFACT, written atomically once the interchange’s records and dead letters are committed to Kafka; a redelivered interchange is a duplicate answered by a TA1 R 025 (`duplicateInterchanges: allow`: it overwrites its own).',
       ),
     controlNumberFile: z
       .string()
