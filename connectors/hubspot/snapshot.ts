@@ -14,7 +14,11 @@ export const CRM_OBJECT_FORMAT = 'hubspot-crm-object';
 export const CONTACTS_PATH = '/crm/v3/objects/contacts';
 export const COMPANIES_PATH = '/crm/v3/objects/companies';
 
-/** The contact properties the shipped mappings read (mappings/hubspot/lookups/property-paths.yaml, and website). */
+/**
+ * The contact properties the shipped mappings read (mappings/hubspot/lookups/property-paths.yaml, and website), and
+ * eai_golden_id, the hub's golden id stamp: read, a record that comes without it is one a person cleared it on (its
+ * id goes, and the hub stamps it again), and a load of the export keeps it on the hub's copy.
+ */
 export const DEFAULT_SNAPSHOT_PROPERTIES = [
   'email',
   'hs_additional_emails',
@@ -33,11 +37,13 @@ export const DEFAULT_SNAPSHOT_PROPERTIES = [
   'date_of_birth',
   'lifecyclestage',
   'website',
+  'eai_golden_id',
 ];
 
 /**
  * The company properties the shipped company mappings read: those with a canonical place
- * (mappings/hubspot/lookups/company-property-paths.yaml) and the extensions the README names.
+ * (mappings/hubspot/lookups/company-property-paths.yaml), the extensions the README names, and the golden id stamp
+ * eai_golden_id (as a contact's).
  */
 export const DEFAULT_COMPANY_SNAPSHOT_PROPERTIES = [
   'name',
@@ -50,6 +56,7 @@ export const DEFAULT_COMPANY_SNAPSHOT_PROPERTIES = [
   'state',
   'zip',
   'country',
+  'eai_golden_id',
 ];
 
 const propertyNames = z.array(z.string().regex(/^[a-z0-9_]+$/, 'a HubSpot property name')).min(1);
@@ -65,12 +72,12 @@ export const hubspotSnapshotConfig = snapshotConfig(
     properties: propertyNames
       .default(DEFAULT_SNAPSHOT_PROPERTIES)
       .describe(
-        'Contact properties read (`properties=`) by the snapshot, and by the re-read of a contact whose Sensitive Data property changed (with that property added); each read is set, or cleared when empty. Default: those the shipped mappings read.',
+        "Contact properties read (`properties=`) by the snapshot, and by the re-read of a contact whose Sensitive Data property changed (with that property added); each read is set, or cleared when empty (eai_golden_id, the hub's golden id stamp: the id it gives, or its removal). Default: those the shipped mappings read.",
       ),
     companyProperties: propertyNames
       .default(DEFAULT_COMPANY_SNAPSHOT_PROPERTIES)
       .describe(
-        'With `companies: true`: the company properties read (`properties=`) by the snapshot, which reads every company after the contacts; each read is set, or cleared when empty, one without a canonical place kept as the extension `hubspot.<property>`. Default: those the shipped company mappings read.',
+        'With `companies: true`: the company properties read (`properties=`) by the snapshot, which reads every company after the contacts; each read is set, or cleared when empty, one without a canonical place kept as the extension `hubspot.<property>`. Default: those the shipped company mappings read, and eai_golden_id.',
       ),
   },
 );
