@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetriable } from '../../lib/errors.ts';
+import { mapBytes } from '../../mappings/index.ts';
+import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import type { Json } from '../sdk/index.ts';
 import { createSalesforceSnapshotPager, salesforceSnapshotConfig } from './snapshot.ts';
@@ -61,8 +63,10 @@ describe('Salesforce snapshot pages (against the simulator)', () => {
       Name: expect.stringMatching(/^Company /),
       LastModifiedDate: expect.stringMatching(/\+0000$/),
     });
-    // The hub's key fields are not read: events are keyed salesforce:<Id>, like the CDC events.
-    expect(JSON.parse(first.documents[0]!.bytes.toString())).not.toHaveProperty('External_Id__c');
+    // The hub's golden id stamp is read, and the events are keyed salesforce:<Id> all the same, like the CDC events.
+    expect(JSON.parse(first.documents[0]!.bytes.toString())).toMatchObject({
+      External_Id__c: expect.stringMatching(/^SNAP-\d+$/),
+    });
     expect(first.next).toMatchObject({
       object: 'Account',
       after: ids[199],
@@ -97,5 +101,44 @@ describe('Salesforce snapshot pages (against the simulator)', () => {
     const error = await pager.page(null, signal).catch((e: unknown) => e);
     expect(isRetriable(error)).toBe(false);
     expect((error as Error).message).toMatch(/HTTP 400.*INVALID_FIELD/);
+  });
+
+  it("reads the golden id stamp External_Id__c by default: given as the record's External_Id__c id, or cleared when empty", async () => {
+    const made = await sf.json<{ id: string }>('POST', `${API}/sobjects/Account`, { Name: 'Unstamped AG' });
+    const unstamped = made.body.id;
+    /** Every Account the snapshot reads, mapped as the shipped mapping maps them, by customerId. */
+    const events = async (snapshot: unknown) => {
+      const { pager, signal } = pagerFor(snapshot);
+      const out = new Map<string, CustomerEvent>();
+      for (let cursor: Json | null = null, n = 0; n === 0 || cursor !== null; n++) {
+        const page = await pager.page(cursor, signal);
+        for (const document of page.documents)
+          for (const mapped of await mapBytes('salesforce-sobject', document.bytes))
+            for (const record of mapped.records) {
+              const event = record.value as unknown as CustomerEvent;
+              out.set(event.customer!.customerId, event);
+            }
+        cursor = page.next;
+      }
+      return out;
+    };
+    const stampOf = (event: CustomerEvent | undefined) =>
+      (event?.customer?.sourceIds ?? []).filter((s) => s.idType === 'External_Id__c').map((s) => s.id);
+    const read = await events({ mode: 'initial', objects: ['Account'] });
+    expect(read.get(`salesforce:${ids[7]}`)?.customer?.sourceIds).toEqual([
+      { system: 'salesforce', id: ids[7], idType: 'AccountId' },
+      { system: 'salesforce', id: expect.stringMatching(/^SNAP-\d+$/), idType: 'External_Id__c' },
+    ]);
+    expect(read.get(`salesforce:${ids[7]}`)?.changedFields).toContain('sourceIds');
+    expect(stampOf(read.get(`salesforce:${unstamped}`))).toEqual([]);
+    expect(read.get(`salesforce:${unstamped}`)?.clearedFields).toContain('sourceIds[External_Id__c]');
+    expect(read.get(`salesforce:${ids[7]}`)?.clearedFields).not.toContain('sourceIds[External_Id__c]');
+    // Fields told without it: nothing said of the stamp, neither an id nor its removal.
+    const told = await events({ mode: 'initial', objects: ['Account'], fields: { Account: ['Name'] } });
+    expect(told.size).toBe(ids.length + 1);
+    for (const event of told.values()) {
+      expect(stampOf(event)).toEqual([]);
+      expect((event.clearedFields ?? []).filter((f) => f.startsWith('sourceIds'))).toEqual([]);
+    }
   });
 });

@@ -17,8 +17,9 @@ type SnapshotObject = (typeof SNAPSHOT_OBJECTS)[number];
 
 /**
  * Fields read per object by default: the standard ones the shipped mapping reads (mappings/salesforce/lookups) that the
- * hub's org has (its Contact has no MailingState), its custom VAT and SAP number fields on Account, and the two dates
- * (createdAt, updatedAt / occurredAt).
+ * hub's org has (its Contact has no MailingState), its custom VAT and SAP number fields on Account, the two dates
+ * (createdAt, updatedAt / occurredAt), and External_Id__c, where the hub stamps its golden id: read, a record gives the
+ * stamp as its `External_Id__c` source id (as its CDC events do), and one without it is one a person cleared it on.
  */
 export const DEFAULT_SNAPSHOT_FIELDS: Record<SnapshotObject, string[]> = {
   Account: [
@@ -40,6 +41,7 @@ export const DEFAULT_SNAPSHOT_FIELDS: Record<SnapshotObject, string[]> = {
     'ShippingCountry',
     'VAT_Number__c',
     'SAP_Customer_Number__c',
+    'External_Id__c',
     'CreatedDate',
     'LastModifiedDate',
   ],
@@ -56,24 +58,15 @@ export const DEFAULT_SNAPSHOT_FIELDS: Record<SnapshotObject, string[]> = {
     'MailingPostalCode',
     'MailingCountry',
     'AccountId',
+    'External_Id__c',
     'CreatedDate',
     'LastModifiedDate',
   ],
 };
 
-/**
- * The hub's key fields: salesforce/sobject.to-canonical.yaml prefers them as the customerId, so an event read with
- * them would be keyed apart from the record's CDC events (`salesforce:<Id>`) and lose its order against them.
- */
-const HUB_KEY_FIELDS = new Set(['external_id__c', 'eai_golden_id__c']);
-
 const fieldList = z
   .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an API field name (compound fields by their parts)'))
-  .min(1)
-  .refine(
-    (fields) => !fields.some((f) => HUB_KEY_FIELDS.has(f.toLowerCase())),
-    'External_Id__c and Eai_Golden_Id__c are the hub key: events read with them would be keyed apart from the CDC events',
-  );
+  .min(1);
 
 export const salesforceSnapshotConfig = snapshotConfig(
   {
@@ -97,7 +90,7 @@ export const salesforceSnapshotConfig = snapshotConfig(
       .strict()
       .prefault({})
       .describe(
-        "Fields read per object; default: those the shipped mapping reads, with the hub org's custom fields VAT_Number__c and SAP_Customer_Number__c on Account (an org without them lists its own). Not the hub key fields.",
+        "Fields read per object; default: those the shipped mapping reads, with the hub org's custom fields VAT_Number__c and SAP_Customer_Number__c on Account (an org without them lists its own), and External_Id__c, the hub's golden id stamp (its id, or its removal when empty; a list without it says nothing of the stamp).",
       ),
   },
 );
