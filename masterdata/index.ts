@@ -29,7 +29,7 @@ export {
   loadTable,
   refuseWorkbook,
 } from './load.ts';
-export { type Drift, type ReconcileReport, reconcile } from './reconcile.ts';
+export { type Drift, inWords, type ReconcileReport, reconcile } from './reconcile.ts';
 export { type RematchProgress, type RematchSummary, rematch, rulesChanged } from './rematch.ts';
 export { openResyncRequests, type ResyncRequested } from './resync.ts';
 export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';

@@ -3,8 +3,9 @@
  * cross-reference, what the hub last received of each record, and the golden records. Drift is reported per
  * record: `missing` (the xref holds it, the export does not), `extra` (the export holds it, the xref does not),
  * `differs` (its fields disagree with what the hub last received from the system: a change the hub missed, fields
- * named), `behind` (the hub has it as it is, but its fields disagree with the golden record's: the system lacks the
- * golden values, e.g. a value that lost to another system's in survivorship; a repair queues them to be written back
+ * named; the golden id stamp the hub holds on it removed, where the export reads the stamp, is such a field:
+ * `sourceIds[<goldenIdType>]`, and a repair stamps it again), `behind` (the hub has it as it is, but its fields
+ * disagree with the golden record's: the system lacks the golden values, e.g. a value that lost to another system's in survivorship; a repair queues them to be written back
  * to a system the config pushes to, sync/writeback.ts, as a load does with the records that lost). A field the
  * system holds what it can of (one of the golden record's addresses, emails or phones in a system with one place
  * for it: `behindFields`) is not
@@ -39,10 +40,26 @@ export interface Drift {
   kind: DriftKind;
   sourceId: string;
   goldenId: string | null;
-  /** For `differs`: the fields that changed since the hub received it; for `behind`: those unlike the golden record's. */
+  /**
+   * For `differs`: the fields that changed since the hub received it (`sourceIds[<goldenIdType>]`: the golden id
+   * stamp the hub holds on it removed, `stampField`); for `behind`: those unlike the golden record's.
+   */
   fields: string[];
   /** For `erased`: the erasure that removed it from the hub (GET /customers/erasures/{erasureId}). */
   erasureId?: string;
+}
+
+/**
+ * The field a `differs` names for a record that comes without the golden id stamp the hub holds on it (a person
+ * removed it in the system): `sourceIds[<goldenIdType>]`, as the mappings name the stamp cleared. `inWords`
+ * says it for an operator.
+ */
+export const stampField = (idType: string): string => `sourceIds[${idType}]`;
+
+/** A drift field as an operator reads it: the golden id stamp by name, other fields as they are. */
+export function inWords(field: string, system: string): string {
+  const stamp = /^sourceIds\[(.+)\]$/.exec(field);
+  return stamp ? `golden id stamp ${stamp[1]} (removed in ${system}; --repair writes it again)` : field;
 }
 
 /** The erasure that removed (system, any form of source id) from the hub, or null. */
@@ -167,16 +184,37 @@ export async function reconcile(
   // With repair, the records behind their golden record: written back when the config pushes to the system.
   const behind: HeldRecord[] = [];
   const pushes = (s: string) => store.config.sync.systems[s]?.push === true;
-  // With repair, records alike in every golden field whose golden id stamp the hub holds and the export does not
-  // show (a person cleared it): loaded, so `upsertBatch` stamps them again (`queueBulkRestamps`), once the export
-  // has shown that it reads the place (a record of it carries one). HubSpot's crm-object and Salesforce's sobject
-  // exports read none: the first batchSize such records without a sign of it, and the export is taken for one of
-  // those, and nothing is loaded for the stamp (each reload would write every stamped record again).
+  // Records alike in every golden field whose golden id stamp the hub holds and the export does not show (a person
+  // cleared it), of a system the hub pushes to: drift once the export has shown that it reads the place (a record of
+  // it carries one), `differs` in the stamp (`stampField`), and a repair loads them, so `upsertBatch` stamps them
+  // again (`queueBulkRestamps`). An export that reads none (a HubSpot crm-object read without eai_golden_id, a
+  // Salesforce sobject one without External_Id__c): the first batchSize such records without a sign of it, and the
+  // export is taken for one of those; they are then what their golden fields say (`same` or `behind`), and nothing
+  // is loaded for the stamp (each reload would write every stamped record again).
   const idType = goldenIdTypeOf(system, store.config.sync.systems[system]);
   let readsStamp: boolean | null = null;
-  const unstamped: Array<{ customer: CustomerPartyMaster; behind: HeldRecord | null }> = [];
+  const unstamped: Array<{
+    customer: CustomerPartyMaster;
+    sourceId: string;
+    goldenId: string;
+    unlikeGolden: string[];
+    behind: HeldRecord;
+  }> = [];
+  /** The pending unstamped records, once the export said whether it reads the stamp. */
+  const settle = () => {
+    if (readsStamp === null) return;
+    for (const u of unstamped.splice(0)) {
+      if (readsStamp) {
+        note({ kind: 'differs', sourceId: u.sourceId, goldenId: u.goldenId, fields: [stampField(idType!)] });
+        // Loaded for its stamp, the record's write-back goes with the load (upsertBatch), not beside it.
+        repair(u.customer);
+      } else if (u.unlikeGolden.length > 0) {
+        note({ kind: 'behind', sourceId: u.sourceId, goldenId: u.goldenId, fields: u.unlikeGolden });
+        if (options.repair) behind.push(u.behind);
+      } else counts.same++;
+    }
+  };
   const flush = async () => {
-    if (readsStamp) toLoad.push(...unstamped.splice(0).map((u) => u.customer));
     if (behind.length > 0) {
       const records = behind.splice(0);
       await store.transaction((client) => queueBulkWriteBacks(client, store.schema, pushes, records));
@@ -214,31 +252,29 @@ export async function reconcile(
     } else {
       const changed = differingFields(customer, held.record);
       const unlikeGolden = changed.length === 0 ? behindFields(customer, golden) : [];
+      const behindRecord = { system, sourceId, goldenId, record: held.record };
       const unstamp =
-        options.repair &&
         readsStamp !== false &&
         changed.length === 0 &&
         pushes(system) &&
         carriesGoldenIdType(held.record, system, idType) &&
         !carriesGoldenIdType(customer, system, idType);
-      // Loaded for its stamp, the record's write-back goes with the load (upsertBatch), not beside it.
-      const behindRecord = { system, sourceId, goldenId, record: held.record };
-      if (unstamp) unstamped.push({ customer, behind: unlikeGolden.length > 0 ? behindRecord : null });
-      if (changed.length > 0) {
+      if (unstamp) unstamped.push({ customer, sourceId, goldenId, unlikeGolden, behind: behindRecord });
+      else if (changed.length > 0) {
         note({ kind: 'differs', sourceId, goldenId, fields: changed });
         repair(customer);
       } else if (unlikeGolden.length > 0) {
         note({ kind: 'behind', sourceId, goldenId, fields: unlikeGolden });
-        if (options.repair && pushes(system) && !unstamp) behind.push(behindRecord);
+        if (options.repair && pushes(system)) behind.push(behindRecord);
       } else counts.same++;
     }
     if (readsStamp === null && unstamped.length >= batchSize) readsStamp = false;
-    if (readsStamp === false && unstamped.length > 0)
-      behind.push(...unstamped.splice(0).flatMap((u) => (u.behind ? [u.behind] : [])));
-    if (toLoad.length + behind.length + (readsStamp ? unstamped.length : 0) >= batchSize) await flush();
+    settle();
+    if (toLoad.length + behind.length >= batchSize) await flush();
     if (records % 1000 === 0) options.onProgress?.({ records, counts: { ...counts } });
   }
-  if (!readsStamp) behind.push(...unstamped.splice(0).flatMap((u) => (u.behind ? [u.behind] : [])));
+  readsStamp ??= false;
+  settle();
   await flush();
   let inXref = 0;
   const missing: Drift[] = [];

@@ -11,6 +11,7 @@ import {
   eraseCustomer,
   erasureById,
   erasureOfGolden,
+  inWords,
   type LoadProgress,
   loadJsonLines,
   loadMdmConfig,
@@ -500,7 +501,7 @@ export function registerMdmCommand(program: Command): void {
               : []),
             ...report.drift.map(
               (d) =>
-                `${d.kind.padEnd(8)} ${d.sourceId.padEnd(20)} ${(d.goldenId ?? '-').padEnd(26)} ${d.erasureId ? `erasure ${d.erasureId}` : d.fields.join(', ')}`,
+                `${d.kind.padEnd(8)} ${d.sourceId.padEnd(20)} ${(d.goldenId ?? '-').padEnd(26)} ${d.erasureId ? `erasure ${d.erasureId}` : d.fields.map((f) => inWords(f, system)).join(', ')}`,
             ),
             ...(report.repaired
               ? [
