@@ -1,5 +1,6 @@
 import { ConfigError } from '../../lib/errors.ts';
 import type { SimContext } from '../common/types.ts';
+import { indexContact } from './contacts.ts';
 import { COMPANY_TYPE, CONTACT_TYPE } from './object-types.ts';
 import type { Contact, HubSpotState } from './state.ts';
 
@@ -43,7 +44,7 @@ export function applyHubSpotSeed(lines: unknown[], sim: SimContext<HubSpotState>
     for (const [name, value] of Object.entries(properties)) {
       history[name] = [{ value, timestamp: updatedAt, sourceType: 'IMPORT' }];
     }
-    type.records(state)[id] = {
+    const contact: Contact = {
       id,
       properties,
       history,
@@ -51,6 +52,8 @@ export function applyHubSpotSeed(lines: unknown[], sim: SimContext<HubSpotState>
       updatedAt,
       archived: record.archived === true,
     };
+    type.records(state)[id] = contact;
+    indexContact(contact);
     state.lastId = Math.max(state.lastId, Number(id));
   });
 }
