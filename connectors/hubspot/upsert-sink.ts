@@ -87,21 +87,36 @@ export function companyRecordReason(event: CustomerEvent): string | undefined {
  * with HubSpot's reason, not counted as written.
  */
 export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector: string): void {
-  if (!BATCH_PATHS.includes(sent.path) || text === '') return;
+  if (!BATCH_PATHS.includes(sent.path)) return;
+  const errors = answerErrors(text);
+  if (errors.length === 0) return;
+  throw new NonRetriableError(
+    `${connector}: POST ${sent.path} wrote nothing for the record (HubSpot's batch answer names ${errors.length} error${errors.length === 1 ? '' : 's'}): ${errors.map(errorReason).join('; ').slice(0, 1000)}`,
+  );
+}
+
+/** An entry of a batch answer's `errors` (207 Multi-Status). */
+interface BatchError {
+  category?: unknown;
+  message?: unknown;
+  context?: { ids?: unknown };
+}
+
+/** The `errors` of a batch call's 2xx answer: none for an empty answer or one that is no JSON. */
+function answerErrors(text: string): Array<BatchError | null> {
+  if (text === '') return [];
   let answer: { errors?: unknown };
   try {
     answer = JSON.parse(text) as typeof answer;
   } catch {
-    return;
+    return [];
   }
-  const errors = Array.isArray(answer.errors)
-    ? (answer.errors as Array<{ category?: unknown; message?: unknown } | null>)
-    : [];
-  if (errors.length === 0) return;
-  const reasons = errors.map((e) => `${String(e?.category ?? 'ERROR')}: ${String(e?.message ?? '')}`);
-  throw new NonRetriableError(
-    `${connector}: POST ${sent.path} wrote nothing for the record (HubSpot's batch answer names ${errors.length} error${errors.length === 1 ? '' : 's'}): ${reasons.join('; ').slice(0, 1000)}`,
-  );
+  return Array.isArray(answer.errors) ? (answer.errors as Array<BatchError | null>) : [];
+}
+
+/** An error of a batch answer as a reason: `<category>: <message>`. */
+function errorReason(error: BatchError | null): string {
+  return `${String(error?.category ?? 'ERROR')}: ${String(error?.message ?? '')}`;
 }
 
 /** A batch body as a value: the mapping's output comes as its JSON bytes, a body made here as the value. */
@@ -212,27 +227,14 @@ export function hubspotBatching(size: number, waitMs: number, connector: string)
       body: { inputs: items },
     }),
     results(text, items, sent) {
-      let answer: { errors?: unknown };
-      try {
-        answer = text === '' ? {} : (JSON.parse(text) as typeof answer);
-      } catch {
-        return items.map(() => undefined);
-      }
-      const errors = Array.isArray(answer.errors)
-        ? (answer.errors as Array<{
-            category?: unknown;
-            message?: unknown;
-            context?: { ids?: unknown };
-          } | null>)
-        : [];
+      const errors = answerErrors(text);
       const ids = (items as BatchInput[]).map((input) => String(input.id).trim().toLowerCase());
       const reasons = items.map((): string[] => []);
       for (const error of errors) {
         const named = Array.isArray(error?.context?.ids) ? (error.context.ids as unknown[]) : [];
         const at = named.map((id) => ids.indexOf(String(id).trim().toLowerCase()));
         if (at.length === 0 || at.some((index) => index < 0)) return 'unknown';
-        for (const index of at)
-          reasons[index]!.push(`${String(error?.category ?? 'ERROR')}: ${String(error?.message ?? '')}`);
+        for (const index of at) reasons[index]!.push(errorReason(error));
       }
       return reasons.map((said) =>
         said.length === 0

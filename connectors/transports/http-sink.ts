@@ -460,7 +460,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       queue.push({
         group: item.group,
         key: item.key,
-        value: { record, request, group: item.group, item: item.item, resolve, reject },
+        value: { record, request, item: item.item, resolve, reject },
       });
       lastArrival = Date.now();
       if (queue.length >= batching!.size) wake?.();
@@ -488,7 +488,11 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
           });
           wake = undefined;
         }
-        await writeBatch(takeBatch(queue, size).map((entry) => entry.value));
+        const taken = takeBatch(queue, size);
+        await writeBatch(
+          taken[0]!.group,
+          taken.map((entry) => entry.value),
+        );
       }
     } finally {
       draining = false;
@@ -510,14 +514,14 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
    * good ones are written and a bad one is refused alone, as without batching. Any other failure is every record's
    * (retried within the put's bounds, then by the runtime). Never rejects.
    */
-  async function writeBatch(entries: Waiting[]): Promise<void> {
+  async function writeBatch(group: string, entries: Waiting[]): Promise<void> {
     if (entries.length === 0) return;
     if (entries.length === 1) return settleAlone(entries[0]!);
     const items = entries.map((entry) => entry.item);
     const records = entries.map((entry) => entry.record);
     let verdicts: ReturnType<HttpBatching['results']>;
     try {
-      const request = batching!.combine(entries[0]!.group, items);
+      const request = batching!.combine(group, items);
       const key = batchIdempotencyKey(records.map((record) => record.idempotencyKey));
       // Its answer is read per item (`results`), not as one record's (`checkAnswer`).
       const text = await retried(
@@ -532,12 +536,12 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
           { records: entries.length, status: error.status },
           'batch refused as a whole: sent again in halves to find the record refused',
         );
-        return split(entries);
+        return split(group, entries);
       }
       for (const entry of entries) entry.reject(error);
       return;
     }
-    if (verdicts === 'unknown') return split(entries);
+    if (verdicts === 'unknown') return split(group, entries);
     const alone: Waiting[] = [];
     for (const [index, entry] of entries.entries()) {
       const verdict = verdicts[index];
@@ -548,10 +552,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     for (const entry of alone) await settleAlone(entry);
   }
 
-  async function split(entries: Waiting[]): Promise<void> {
+  async function split(group: string, entries: Waiting[]): Promise<void> {
     const half = Math.ceil(entries.length / 2);
-    await writeBatch(entries.slice(0, half));
-    await writeBatch(entries.slice(half));
+    await writeBatch(group, entries.slice(0, half));
+    await writeBatch(group, entries.slice(half));
   }
 
   return {
@@ -585,7 +589,6 @@ const SPLIT_ON = new Set([400, 409]);
 interface Waiting {
   record: SinkRecord;
   request: HttpSinkRequest;
-  group: string;
   item: unknown;
   resolve(outcome: Skipped | undefined): void;
   reject(error: unknown): void;
