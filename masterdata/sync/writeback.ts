@@ -173,9 +173,9 @@ export function carriesGoldenIdType(
  * `queueRestamps` for records a system sent in bulk (`eai mdm load`, `eai mdm reconcile --repair`): a record whose
  * golden id stamp the hub held (by its echo) and which comes without it (sent.ts `goldenIdRemoved`, as a live event's
  * is judged) was cleared in the system, and is stamped again, once; the stamp's echo brings it back into the record.
- * Only where the export reads the place (`readsStamp`): HubSpot's `crm-object` and Salesforce's `sobject` exports
- * leave the golden id out of every record, so a record without it there says nothing of the system's (and stamping
- * each again would write every record of every reload). The caller's evidence: a record of the same export that
+ * Only where the export reads the place (`readsStamp`): a HubSpot `crm-object` or Salesforce `sobject` export read
+ * without `eai_golden_id` / `External_Id__c` among its properties leaves it out of every record, so a record without
+ * it there says nothing of the system's (and stamping each again would write every record of every reload). The caller's evidence: a record of the same export that
  * carries an id there (`carriesGoldenIdType`). Returns the rows queued.
  */
 export function queueBulkRestamps(
