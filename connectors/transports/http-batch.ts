@@ -91,9 +91,20 @@ export function takeBatch<T>(queue: Queued<T>[], size: number): Queued<T>[] {
 
 /**
  * A batch's idempotency key, from its records' keys in order: a batch sent again (a retry, a lost answer) carries the
- * same key, another composition of records another one.
+ * same key, another composition of records another one. It starts with the connector its records' keys name
+ * (`<connector>:batch:<n>:<digest>`, the part of a record key before its first `:`: connector-ids.ts
+ * `sinkIdempotencyKey`), so the system's log tells one connector's writes from another's whether a record went alone
+ * or in a batch.
  */
 export function batchIdempotencyKey(recordKeys: string[]): string {
   const digest = createHash('sha256').update(recordKeys.join('\n')).digest('hex').slice(0, 32);
-  return `batch:${recordKeys.length}:${digest}`;
+  const connector = connectorOf(recordKeys[0] ?? '');
+  const named = connector !== '' && recordKeys.every((key) => connectorOf(key) === connector);
+  return `${named ? `${connector}:` : ''}batch:${recordKeys.length}:${digest}`;
+}
+
+/** The connector a record's idempotency key names (before its first `:`), or '' without one. */
+function connectorOf(recordKey: string): string {
+  const at = recordKey.indexOf(':');
+  return at > 0 ? recordKey.slice(0, at) : '';
 }
