@@ -85,8 +85,11 @@ export function isMatchKey(key: string): boolean {
   return !key.startsWith('w:');
 }
 
-/** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 8;
+/**
+ * Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). 9: postal codes
+ * compared with the leading zeros a spreadsheet dropped put back (standardise.ts `withLeadingZeros`).
+ */
+export const KEY_VERSION = 9;
 
 /**
  * A blocking key as it is stored in `block_key` and `block_stop` (migration 014): a signed 64-bit hash of the text,

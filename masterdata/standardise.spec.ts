@@ -19,6 +19,7 @@ import {
   standardisePhone,
   standardisePostalCode,
   standardiseStreet,
+  withLeadingZeros,
 } from './standardise.ts';
 
 const config = defaultMdmConfig();
@@ -205,6 +206,35 @@ describe('standardise', () => {
     expect(standardisePostalCode('sw1a 2aa', 'GB')).toBe('SW1A2AA');
     expect(standardisePostalCode('D-10115', 'DE')).toBe('10115');
     expect(standardisePostalCode('94105-1234', 'US')).toBe('94105');
+  });
+
+  it("puts back the leading zeros a spreadsheet dropped from a postal code, where the country's codes have them", () => {
+    const cases: Array<[string, string | null, string]> = [
+      ['2141', 'US', '02141'],
+      ['501', 'US', '00501'],
+      ['21411234', 'US', '02141'],
+      ['1067', 'DE', '01067'],
+      ['1000', 'FR', '01000'],
+      ['118', 'IT', '00118'],
+      ['800', 'AU', '0800'],
+      ['150', 'NO', '0150'],
+      ['10000', 'CN', '010000'],
+      ['600000', 'JP', '0600000'],
+      ['1000000', 'BR', '01000000'],
+      // As written: a full code, a code of another shape, one too short to be a spreadsheet's doing, a country
+      // whose codes never start with 0, no country.
+      ['02141', 'US', '02141'],
+      ['41', 'US', '41'],
+      ['21', 'DE', '21'],
+      ['100', 'BE', '100'],
+      ['1012AB', 'NL', '1012AB'],
+      ['2141', null, '2141'],
+    ];
+    expect(cases.map(([code, country]) => [code, country, standardisePostalCode(code, country)])).toEqual(
+      cases,
+    );
+    expect(withLeadingZeros('2141', 'US')).toBe('02141');
+    expect(withLeadingZeros('2141-0001', 'US')).toBe('2141-0001');
   });
 
   it('spells street abbreviations out and takes the house number off', () => {

@@ -644,9 +644,57 @@ export function standardisePostalCode(
   if (country && value.startsWith(country) && value.length > country.length + 3)
     value = value.slice(country.length);
   if (country === 'DE' && value.startsWith('D') && /^D\d{5}$/.test(value)) value = value.slice(1);
+  value = withLeadingZeros(value, country);
   // US ZIP+4: the five digits identify the area.
   if (country === 'US') value = value.slice(0, 5);
   return value;
+}
+
+/**
+ * Digits of the countries whose postal codes are all digits of one length and may start with 0 (their posts'
+ * formats: US 00501–99950, DE 01067 Dresden, FR 01000 Bourg-en-Bresse, IT 00118 Rome, JP 060-0000 Sapporo,
+ * PL 00-001 Warsaw, BR 01000-000 São Paulo, AU 0800 Darwin, NO 0150 Oslo, …). A spreadsheet that read such a code as
+ * a number dropped its zeros (02141 → 2141, 01067 → 1067): the most common damage to postal codes in exported
+ * customer tables. Countries whose codes never start with 0 (AT, BE, CH, NL, SE, …) are not listed: a code too short
+ * there is no spreadsheet's doing.
+ */
+const POSTAL_CODE_DIGITS: Readonly<Record<string, number>> = {
+  US: 5,
+  DE: 5,
+  FR: 5,
+  IT: 5,
+  ES: 5,
+  FI: 5,
+  MX: 5,
+  MY: 5,
+  KR: 5,
+  TR: 5,
+  UA: 5,
+  DZ: 5,
+  SK: 5,
+  PL: 5,
+  AU: 4,
+  NZ: 4,
+  NO: 4,
+  ZA: 4,
+  CN: 6,
+  SG: 6,
+  JP: 7,
+  BR: 8,
+};
+
+/**
+ * A postal code of digits alone with the leading zeros a spreadsheet dropped put back, where its country's codes
+ * are digits of one length that may start with 0 (`POSTAL_CODE_DIGITS`): 2141 in the US is 02141, 1067 in Germany
+ * 01067. Only one or two zeros are restored (a code of three digits or fewer in a five-digit country is another
+ * mistake, left as written); a US ZIP+4 written as eight digits becomes nine. Anything else comes back as given.
+ */
+export function withLeadingZeros(code: string, country: string | null | undefined): string {
+  const digits = country ? POSTAL_CODE_DIGITS[country] : undefined;
+  if (digits === undefined || !/^\d+$/.test(code)) return code;
+  if (code.length < digits && code.length >= digits - 2) return code.padStart(digits, '0');
+  if (country === 'US' && (code.length === 8 || code.length === 7)) return code.padStart(9, '0');
+  return code;
 }
 
 /** Street words and their abbreviations, spelt out (after folding). */

@@ -62,6 +62,61 @@ describe('golden addresses', () => {
   });
 });
 
+describe('golden postal codes', () => {
+  const member = (system: string, updatedAt: string, address: Address): Member => ({
+    system,
+    sourceId: '1',
+    record: {
+      customerId: `${system}:1`,
+      sourceIds: [{ system, id: '1' }],
+      partyType: 'PERSON',
+      person: { givenName: 'John', familyName: 'Smith' },
+      addresses: [address],
+      updatedAt: updatedAt as unknown as Date,
+    },
+  });
+  const postalCodeOf = (code: string, country: string) =>
+    survive(
+      'gc-1',
+      [member('crm', '2026-01-01T00:00:00Z', { use: 'BILLING', postalCode: code, countryCode: country })],
+      defaultMdmConfig(),
+    ).record.addresses?.[0]?.postalCode;
+
+  it('carry the leading zeros a spreadsheet dropped, in the countries whose codes have them', () => {
+    expect(
+      [
+        ['2141', 'US'],
+        [' 2141 ', 'United States'],
+        ['1067', 'Deutschland'],
+        ['02141', 'US'],
+        ['100', 'BE'],
+        ['2141', 'Atlantis'],
+        ['SW1A 2AA', 'GB'],
+      ].map(([code, country]) => postalCodeOf(code as string, country as string)),
+    ).toEqual(['02141', '02141', '01067', '02141', '100', '2141', 'SW1A 2AA']);
+  });
+
+  it('carry them in a part filled from another member of the same place too', () => {
+    const csv = member('csv', '2026-01-01T00:00:00Z', {
+      use: 'BILLING',
+      lines: ['8 Stanley Street'],
+      city: 'Boston',
+      postalCode: '2141',
+      countryCode: 'US',
+    });
+    const crm = member('crm', '2026-02-01T00:00:00Z', { use: 'BILLING', city: 'Boston', countryCode: 'US' });
+    const { record, lineage } = survive('gc-1', [crm, csv], defaultMdmConfig());
+    expect(record.addresses?.[0]).toEqual({
+      use: 'BILLING',
+      lines: ['8 Stanley Street'],
+      city: 'Boston',
+      postalCode: '02141',
+      countryCode: 'US',
+    });
+    expect(lineage['addresses[BILLING].postalCode']?.system).toBe('csv');
+  });
+});
+
 describe('golden addresses of every use', () => {
   const address = (use: Address['use'], street: string, city = 'Hamburg'): Address => ({
     use,

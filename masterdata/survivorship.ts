@@ -11,6 +11,7 @@ import {
   standardisePhone,
   standardisePostalCode,
   standardiseStreet,
+  withLeadingZeros,
 } from './standardise.ts';
 
 export interface Member {
@@ -69,9 +70,11 @@ export interface Golden {
  * street a fuller one of that place holds; 6: field times compared at the coarsest clock precision of the
  * systems compared (`clockPrecisionMs`: Odoo's whole seconds), ties to the later arrival on the bus; 7: mostFrequent
  * counts a value spelt with or without its accents (José García, Jose Garcia; Jürgen, Juergen) as one, the spelling
- * with the accents kept, and a value once per system that holds it (two records of one system are one vote).
+ * with the accents kept, and a value once per system that holds it (two records of one system are one vote); 8: a
+ * golden address's postal code with the leading zeros a spreadsheet dropped put back (`withLeadingZeros`: 2141 in
+ * the US → 02141).
  */
-export const SURVIVE_VERSION = 7;
+export const SURVIVE_VERSION = 8;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -307,10 +310,23 @@ function goldenPhones(record: CustomerPartyMaster, config: MdmConfig): PhoneNumb
   });
 }
 
-/** An address with its country as an ISO code where the name is known (Polska → PL). */
+/**
+ * An address with its country as an ISO code where the name is known (Polska → PL) and its postal code with the
+ * leading zeros a spreadsheet dropped put back (2141 in the US → 02141: `withLeadingZeros`).
+ */
 function goldenAddress(address: Address): Address {
   const code = standardiseCountry(address.countryCode);
-  return code ? { ...copy(address), countryCode: code } : copy(address);
+  const out = code ? { ...copy(address), countryCode: code } : copy(address);
+  const postalCode = goldenPostalCode(out.postalCode, code);
+  return postalCode === out.postalCode ? out : { ...out, postalCode };
+}
+
+/** A postal code as written, or its digits with the zeros a spreadsheet dropped (`withLeadingZeros`). */
+function goldenPostalCode<T>(postalCode: T, country: string | null): T | string {
+  if (typeof postalCode !== 'string' || !country) return postalCode;
+  const trimmed = postalCode.trim();
+  const restored = withLeadingZeros(trimmed, country);
+  return restored === trimmed ? postalCode : restored;
 }
 
 /** The winning member's addresses, countries as ISO codes. */
@@ -434,7 +450,15 @@ function fillSamePlace(
       for (const part of ADDRESS_PARTS) {
         const value = (candidate as Record<AddressPart, unknown>)[part];
         if (!isEmpty(parts[part]) || isEmpty(value)) continue;
-        parts[part] = part === 'countryCode' ? (standardiseCountry(value as string) ?? value) : copy(value);
+        parts[part] =
+          part === 'countryCode'
+            ? (standardiseCountry(value as string) ?? value)
+            : part === 'postalCode'
+              ? goldenPostalCode(
+                  value,
+                  standardiseCountry((parts.countryCode as string) || candidate.countryCode),
+                )
+              : copy(value);
         lineage[`${key}.${part}`] = { system: r.m.system, sourceId: r.m.sourceId, rule };
       }
       if (ADDRESS_PARTS.every((part) => !isEmpty(parts[part]))) return;
