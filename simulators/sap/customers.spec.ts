@@ -147,6 +147,29 @@ describe('SAP simulator: credit check', () => {
     expect(after.body.d.openOrders).toBeCloseTo(2000 + added, 2);
   });
 
+  it('books orders sold to a named party on it alone; an unknown party is refused and no order made', async () => {
+    const exposures = async () =>
+      Promise.all(['5001', '5002', '5003'].map(async (kunnr) => (await check(kunnr, 0)).body.d.exposure));
+    const [before5001, before5002, before5003] = await exposures();
+    const made = await sap.call('POST', '/sim/orders', { count: 6, variant: 'plain', soldTo: '5003' });
+    expect(made.status).toBe(201);
+    const orders = (await sap.call<{ orders: { kunnr: string; amount: number }[] }>('GET', '/sim/orders'))
+      .body.orders;
+    const mine = orders.slice(-6);
+    expect(mine.map((o) => o.kunnr)).toEqual(Array(6).fill('0000005003'));
+    const added = mine.reduce((s, o) => s + o.amount, 0);
+    expect(added).toBeGreaterThan(0);
+    const [after5001, after5002, after5003] = await exposures();
+    expect([after5001, after5002]).toEqual([before5001, before5002]);
+    expect(after5003).toBeCloseTo(before5003! + added, 2);
+
+    const unknown = await sap.call<{ error: string }>('POST', '/sim/orders', { count: 1, soldTo: '999' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toBe('soldTo: customer 999 does not exist in the customer master');
+    const count = (await sap.call<{ count: number }>('GET', '/sim/orders')).body.count;
+    expect(count).toBe(orders.length);
+  });
+
   it('logs each check as an effect once, a retry under the same idempotency key replayed', async () => {
     const body = { KUNNR: '5003', amount: 10, currency: 'EUR' };
     const key = `credit-${Date.now()}`;

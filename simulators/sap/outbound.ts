@@ -1,9 +1,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from 'express';
+import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
 import { createRng } from '../generator/prng.ts';
-import { toCustomer } from './customers.ts';
+import { alphaKunnr, toCustomer } from './customers.ts';
 import {
   buildOrderIdoc,
   countSegments,
@@ -20,6 +21,11 @@ export interface DropRequest {
   idocsPerFile: number;
   variant: VariantRequest;
   readyMarker: boolean;
+  /**
+   * The sold-to party of every order (a KUNNR of the customer master); without it each order's party is drawn from the
+   * master. A caller whose credit checks must not see these orders' exposure names a party of their own.
+   */
+  soldTo?: string;
 }
 
 /** The built-in sold-to parties' credit limit, in each one's currency: room for many orders (about 5,000 each). */
@@ -42,6 +48,15 @@ function parties(state: SapState, now: Date): OrderParty[] {
   return Object.values(state.customers).sort((a, b) => a.KUNNR.localeCompare(b.KUNNR));
 }
 
+/** The customer named as sold-to party; one the master lacks is refused, as SD refuses the order. */
+function soldToParty(state: SapState, given: string): OrderParty {
+  const kunnr = alphaKunnr(given);
+  const customer = kunnr ? state.customers[kunnr] : undefined;
+  if (!customer)
+    throw new SimHttpError(400, { error: `soldTo: customer ${given} does not exist in the customer master` });
+  return customer;
+}
+
 /** Writes to a hidden temporary name, then renames: a reader polling the folder never sees half a file. */
 function writeComplete(dir: string, file: string, content: string): void {
   const temporary = join(dir, `.${file}.tmp`);
@@ -61,6 +76,7 @@ export function dropOrders(
 ): OutboundFile[] {
   mkdirSync(dropDir, { recursive: true });
   const state = sim.state;
+  const soldTo = request.soldTo === undefined ? undefined : soldToParty(state, request.soldTo);
   const files: OutboundFile[] = [];
   let remaining = request.count;
   while (remaining > 0) {
@@ -83,7 +99,9 @@ export function dropOrders(
       const docnum = String(state.nextDocnum++).padStart(16, '0');
       const orderNumber = String(state.nextOrderNumber++).padStart(10, '0');
       const rng = createRng(Number(docnum));
-      const party = rng.pick(parties(state, now));
+      // Drawn even when the party is given, so an order's other draws (PO number, items) stay the same.
+      const drawn = rng.pick(parties(state, now));
+      const party = soldTo ?? drawn;
       const purchaseOrderNumber = `PO-${now.getUTCFullYear()}-${rng.digits(6)}`;
       const idoc = buildOrderIdoc({ docnum, orderNumber, purchaseOrderNumber, party, now, rng, variants });
       idocs.push(idoc);

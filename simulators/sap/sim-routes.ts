@@ -23,6 +23,7 @@ const ordersSchema = z.object({
     .refine(isVariantRequest, 'variant: plain, mixed, one variant name or a list of them')
     .optional(),
   ready: z.boolean().optional(),
+  soldTo: z.string().min(1).optional(),
 });
 
 /** SAP-only control routes: orders on demand, the files written and the order responses read. */
@@ -30,7 +31,7 @@ export function sapSimRoutes(router: Router, sim: SimContext<SapState>, folders:
   router.post('/sim/orders', (req, res) => {
     const parsed = ordersSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
-    const { count, idocsPerFile, variant, ready } = parsed.data;
+    const { count, idocsPerFile, variant, ready, soldTo } = parsed.data;
     const files = dropOrders(
       sim,
       folders.dropDir,
@@ -39,6 +40,7 @@ export function sapSimRoutes(router: Router, sim: SimContext<SapState>, folders:
         idocsPerFile: idocsPerFile ?? folders.idocsPerFile,
         variant: variant ?? 'mixed',
         readyMarker: ready ?? folders.readyMarker,
+        ...(soldTo === undefined ? {} : { soldTo }),
       },
       req,
     );

@@ -25,7 +25,7 @@ import {
   sapOrders,
   simEffects,
 } from './simulator-world.ts';
-import { seedCustomers } from './test-support.ts';
+import { putSapCustomer, seedCustomers } from './test-support.ts';
 
 /**
  * kill -9 of the orchestrator at random points of 200 concurrent order-to-delivery instances, against the simulators:
@@ -72,6 +72,16 @@ const draws = {
   ],
   two: { share: 0.1 + rng.next() * 0.4 },
 };
+/**
+ * The customer the orders' events name, whose credit check must approve every order of both tests, and the sold-to
+ * party of SAP's own orders (`soldToOfOrders`), a customer of its own: each order SAP makes adds its value to its
+ * sold-to party's exposure, and the two tests' 400 (about 11 M EUR) are over the checked customer's 10 M limit. When
+ * the simulator drew the orders' parties from its master (the checked customer one of them) and each test seeded the
+ * customers again, which reset the exposure, whether both tests' orders were booked before a reseed depended on how
+ * the two interleaved: once, every credit check of both tests answered a hold.
+ */
+let good: string;
+const soldToOfOrders = '0000700009';
 let sap: SapHarness;
 let logistics: LogisticsHarness;
 let salesforce: SalesforceHarness;
@@ -249,12 +259,12 @@ async function waitForProgress(run: World, client: DBOSClient, what: string, che
 /** SAP's orders for one test: made by one test at a time (sapOrders takes what SAP lists after its own order). */
 let makingOrders: Promise<unknown> = Promise.resolve();
 function newSapOrders(): Promise<SapOrder[]> {
-  const made = makingOrders.then(() => sapOrders(sap.sim.url, ORDERS));
+  const made = makingOrders.then(() => sapOrders(sap.sim.url, ORDERS, soldToOfOrders));
   makingOrders = made.catch(() => undefined);
   return made;
 }
 
-/** SAP's orders, ordered by the seeded customer with room on its limit, on the run's order topic. */
+/** SAP's orders, ordered by the seeded customer with room on its limit (`good`), on the run's order topic. */
 async function publishOrders(topics: OrderToDeliveryTopics, orders: SapOrder[], kunnr: string) {
   const events = sapOrderEvents(topics, orders, kunnr);
   const publisher = await bus.publisher();
@@ -377,8 +387,10 @@ beforeAll(async () => {
     startLogistics({ despatchDelayMs: 3_600_000 }),
     startSalesforce(),
   ]);
-  // The orders' SAP customer as the CRM's Account, by its SAP number.
-  await salesforceAccountOf(salesforce, (await seedCustomers(sap.sim.url)).good);
+  // The orders' SAP customer as the CRM's Account, by its SAP number; seeded once, before any order.
+  ({ good } = await seedCustomers(sap.sim.url));
+  await putSapCustomer(sap.sim.url, soldToOfOrders, { NAME1: 'Crash test orders', KLIMK: 0 });
+  await salesforceAccountOf(salesforce, good);
   runtime = new ConnectorRuntime({
     bus,
     plugins: builtinPlugins,
@@ -403,7 +415,6 @@ afterAll(async () => {
 describe.concurrent('kill -9 of the orchestrator, 200 concurrent order-to-delivery instances against the simulators', () => {
   it('killed at random points and restarted each time: every instance completes, each command applied once', async () => {
     const run = await world('one');
-    const { good } = await seedCustomers(sap.sim.url);
     const orders = await newSapOrders();
     let child = await run.start('crash-A');
     const client = await DBOSClient.create({
@@ -460,7 +471,6 @@ describe.concurrent('kill -9 of the orchestrator, 200 concurrent order-to-delive
 
   it('two instances share the work; one killed for good, the other takes over its instances: all complete once', async () => {
     const run = await world('two');
-    const { good } = await seedCustomers(sap.sim.url);
     const orders = await newSapOrders();
     const [a] = await Promise.all([run.start('crash-A'), run.start('crash-B')]);
     const client = await DBOSClient.create({

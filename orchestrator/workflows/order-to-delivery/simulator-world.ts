@@ -127,15 +127,19 @@ export async function salesforceOrder(
   return answer.status === 200 ? answer.body : undefined;
 }
 
-/** `count` new orders SAP knows (so it posts their ORDRSP), made by its simulator. */
-export async function sapOrders(sapUrl: string, count: number): Promise<SapOrder[]> {
+/**
+ * `count` new orders SAP knows (so it posts their ORDRSP), made by its simulator. Each adds its value to its sold-to
+ * party's credit exposure: `soldTo` names that party (else the simulator draws each order's from its customer master,
+ * the customers a test's credit checks ask about included).
+ */
+export async function sapOrders(sapUrl: string, count: number, soldTo?: string): Promise<SapOrder[]> {
   const list = async () =>
     ((await (await fetch(`${sapUrl}/sim/orders`)).json()) as { orders: SapOrder[] }).orders;
   const before = await list();
   const made = await fetch(`${sapUrl}/sim/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count, variant: 'plain' }),
+    body: JSON.stringify({ count, variant: 'plain', ...(soldTo === undefined ? {} : { soldTo }) }),
   });
   if (made.status >= 300) throw new Error(`POST /sim/orders: ${made.status} ${await made.text()}`);
   return (await list()).slice(before.length);

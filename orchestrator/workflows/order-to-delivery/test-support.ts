@@ -46,17 +46,26 @@ export async function provisionTestTopics(
   return topics;
 }
 
+/**
+ * A SAP customer, created or replaced whole (its open orders and so its exposure start again from `body`'s, none by
+ * default).
+ */
+export async function putSapCustomer(
+  sapUrl: string,
+  kunnr: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const response = await fetch(new URL(`/sap/customers/${kunnr}`, sapUrl), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ NAME1: `Customer ${kunnr}`, LAND1: 'DE', WAERS: 'EUR', ...body }),
+  });
+  if (!response.ok) throw new Error(`PUT customer ${kunnr}: ${response.status} ${await response.text()}`);
+}
+
 /** SAP customers for the credit check: one with room, one blocked in credit management. */
 export async function seedCustomers(sapUrl: string): Promise<{ good: string; blocked: string }> {
-  const put = async (kunnr: string, body: Record<string, unknown>) => {
-    const response = await fetch(new URL(`/sap/customers/${kunnr}`, sapUrl), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ NAME1: `Customer ${kunnr}`, LAND1: 'DE', WAERS: 'EUR', ...body }),
-    });
-    if (!response.ok) throw new Error(`PUT customer ${kunnr}: ${response.status} ${await response.text()}`);
-  };
-  await put('0000700001', { KLIMK: 10_000_000 });
-  await put('0000700002', { KLIMK: 10_000_000, CRBLB: 'X' });
+  await putSapCustomer(sapUrl, '0000700001', { KLIMK: 10_000_000 });
+  await putSapCustomer(sapUrl, '0000700002', { KLIMK: 10_000_000, CRBLB: 'X' });
   return { good: '0000700001', blocked: '0000700002' };
 }
