@@ -23,8 +23,8 @@ export const PARTNER_FIELDS = [
  * One page of res.partner, oldest change first, archived partners included (`active_test: false`: archiving is a
  * change the hub must see), each customer one document: a search_read result list of one record, its `state_id`
  * read in with the state's code and its country's (`states`, country-states.ts), for the region as ISO 3166-2, and
- * its invoice and delivery addresses read in (`child_ids`: the active child partners of those types as records, the
- * other children as ids), as its BILLING and SHIPPING addresses.
+ * its invoice and delivery addresses read in (`child_ids`: the child partners of those types as records, archived
+ * ones too; other children left out), as its BILLING and SHIPPING addresses.
  *
  * Such an address is a child partner, stamped alone when it is edited (Odoo does not write its parent): its change
  * is read here as its own row, and gives its parent's document instead of one of its own, the parent read again
@@ -112,22 +112,22 @@ export async function fetchPartners(
         );
   const withStates = await states.readIn([...customers.values(), ...addresses], signal);
   const read = new Map(withStates.map((record) => [record.id, record]));
-  const readIn = new Set(addresses.map((address) => address.id));
   const document = (customerId: number) => {
     const customer = read.get(customerId);
     // A parent deleted since its address was written: nothing to publish.
     if (!customer) return undefined;
-    // child_ids lists the active children only (its domain): the archived addresses are added, read in.
+    // Its children are the addresses as their own read found them, never as the customer's row listed them: that row
+    // was read before them, and an address unlinked or archived in between would otherwise give a document the next
+    // read does not (an id with no record, an archived address in another place), the same content published again
+    // as another version. child_ids (active children only, its domain) gives the order of the active addresses; the
+    // others (archived, or added since the row was read) follow by id. Other children (contacts) are left out: the
+    // mapping reads none, and an id alone cannot tell one from an address gone.
     const listed = Array.isArray(customer.child_ids) ? (customer.child_ids as number[]) : [];
-    const archived = addresses.filter(
-      (a) => many2oneId(a.parent_id) === customerId && !listed.includes(a.id),
-    );
-    const children = [...listed, ...archived.map((a) => a.id)];
-    return Buffer.from(
-      JSON.stringify([
-        { ...customer, child_ids: children.map((id) => (readIn.has(id) ? read.get(id)! : id)) },
-      ]),
-    );
+    const own = addresses.filter((a) => many2oneId(a.parent_id) === customerId);
+    const active = new Set(own.filter((a) => a.active !== false).map((a) => a.id));
+    const first = listed.filter((id) => active.has(id));
+    const children = [...first, ...own.map((a) => a.id).filter((id) => !first.includes(id))];
+    return Buffer.from(JSON.stringify([{ ...customer, child_ids: children.map((id) => read.get(id)!) }]));
   };
   // The parents read again for an address gone (no row of theirs in the page) come first, stamped just before the
   // page: no row moves the cursor for them.
