@@ -164,6 +164,7 @@ describe('the lean blocking index', () => {
       '018_sync_sent_per_record.sql',
       '019_sync_held_create.sql',
       '020_sync_sent_pending.sql',
+      '021_sync_sent_overtaken.sql',
     ]);
     // The re-indexing says how far it is, a page at a time, up to every stored record.
     const stored = Number(

@@ -23,6 +23,7 @@ import {
 } from './store.ts';
 import {
   type Change,
+  changeTime,
   claimCreated,
   classify,
   createdFor,
@@ -33,6 +34,8 @@ import {
   hubCreated,
   keepPending,
   type MatchedEdit,
+  type Overtaken,
+  overtakenAfterEcho,
   pendingAfterEcho,
   queueRestamps,
   queueWriteBacks,
@@ -91,6 +94,7 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
       sent_fields: string[] | null;
       sent_vals: Record<string, unknown> | null;
       sent_pending: Record<string, unknown[]> | null;
+      sent_overtaken: Record<string, Overtaken[]> | null;
       golden: CustomerPartyMaster | null;
     }>(
       `with f as (select * from unnest($1::int[], $2::text[], $3::text[], $4::bool[]) as f(n, s, form, given)),
@@ -103,7 +107,7 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
               case when p.n is null then
                 (select erasure_id from ${q}.erased_key ek where ek.key_hash = j.erased_hash) end as erasure_id,
               ss.fields as sent_fields, ss.vals as sent_vals,
-              ss.pending as sent_pending, g.record as golden
+              ss.pending as sent_pending, ss.overtaken as sent_overtaken, g.record as golden
          from j
          left join prev p on p.n = j.n
          left join ${q}.sync_sent ss on ss.golden_id = p.golden_id and ss.system = j.s and ss.source_id = j.i
@@ -128,7 +132,12 @@ async function heldStates(client: Client, schema: string, jobs: EventJob[]): Pro
         : null,
       erasureId: row.erasure_id,
       sent: row.sent_fields
-        ? { fields: row.sent_fields, vals: row.sent_vals ?? {}, pending: row.sent_pending ?? {} }
+        ? {
+            fields: row.sent_fields,
+            vals: row.sent_vals ?? {},
+            pending: row.sent_pending ?? {},
+            overtaken: row.sent_overtaken ?? {},
+          }
         : null,
       golden: row.golden,
     };
@@ -157,6 +166,7 @@ export async function matchEvents(
     system: string;
     sourceId: string;
     pending: Record<string, unknown[]>;
+    overtaken: Record<string, Overtaken[]> | null;
   }> = [];
   for (const [n, job] of jobs.entries()) {
     const { system, sourceId, event } = job;
@@ -169,13 +179,14 @@ export async function matchEvents(
     }
     const settings = store.config.sync.systems[system];
     const change = classify(event, previous, sent, settings, golden, job.arrivedAt ?? null);
-    // The echo of a write takes it, and the writes before it (come back or overtaken), off what is on its way.
-    const left =
-      change.kind === 'echo' && sent && previous?.goldenId
-        ? pendingAfterEcho(sent, change.fields, change.record as unknown as Record<string, unknown>)
-        : null;
-    if (left && previous?.goldenId)
-      arrived.push({ goldenId: previous.goldenId, system, sourceId, pending: left });
+    // The echo of a write takes it, and the writes before it (come back or overtaken), off what is on its way; those
+    // it overtook are kept with its time, for their own echo coming after it (changes.ts lateEchoes).
+    if (change.kind === 'echo' && sent && previous?.goldenId) {
+      const values = change.record as unknown as Record<string, unknown>;
+      const left = pendingAfterEcho(sent, change.fields, values);
+      const overtaken = left ? overtakenAfterEcho(sent, change.fields, values, changeTime(event)) : null;
+      if (left) arrived.push({ goldenId: previous.goldenId, system, sourceId, pending: left, overtaken });
+    }
     // An echo of a record the hub does not hold yet is one it created by the golden id. Once the echo names that
     // golden id, the record joins it as what the hub sent there, and its own id goes into the xref and sync state;
     // before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.

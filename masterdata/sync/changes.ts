@@ -337,6 +337,18 @@ export interface Sent {
    * of any of them is the hub's own (migration 020). Absent: the last value alone.
    */
   pending?: Record<string, unknown[]>;
+  /**
+   * Per field, values sent there that the echo of a later one overtook (came back first), each with the system's time
+   * of that echo (migration 021): their own echo may still come, out of order, and is the hub's when the system made
+   * it no later than the echo that overtook it (`lateEchoes`). Oldest first, at most `PENDING_KEPT`.
+   */
+  overtaken?: Record<string, Overtaken[]>;
+}
+
+/** A value the hub sent to a field, overtaken by the echo of a later one: that echo's time in the system (ISO). */
+export interface Overtaken {
+  value: unknown;
+  by: string;
 }
 
 /** Values kept per field in `Sent.pending`: more writes of one field on their way at once are not expected. */
@@ -371,6 +383,67 @@ export function pendingAfterEcho(
   return changed ? pending : null;
 }
 
+/**
+ * The system's time of an event's change (`occurredAt`, else the record's `updatedAt`), ISO; null when it gives none.
+ * Echoes are ordered by it: the system applies the hub's writes of a record in the order they were sent.
+ */
+export const changeTime = (event: CustomerEvent): string | null =>
+  iso(event.occurredAt) ?? iso(event.customer.updatedAt);
+
+/** Whether `a` is no later than `b` (ISO instants). */
+const noLater = (a: string, b: string): boolean => Date.parse(a) <= Date.parse(b);
+
+/**
+ * The values overtaken after an echo of `values` (of `fields`) that the system made at `at`: per field, the values sent
+ * before the first one the echo holds, which did not come back before it, each with `at`. A value overtaken again
+ * takes the newer time; the newest `PENDING_KEPT` are kept. Null when that changes nothing (no value overtaken, or
+ * the echo has no time to order a late echo by).
+ */
+export function overtakenAfterEcho(
+  sent: Sent,
+  fields: readonly string[],
+  values: Record<string, unknown>,
+  at: string | null,
+): Record<string, Overtaken[]> | null {
+  if (!at) return null;
+  const overtaken = { ...(sent.overtaken ?? {}) };
+  let changed = false;
+  for (const f of fields) {
+    const list = sent.pending?.[f] ?? [];
+    const found = list.findIndex((v) => sameValue(v, values[f]) || holdsSent(f, values[f], v));
+    if (found <= 0) continue;
+    changed = true;
+    const passed = list.slice(0, found);
+    const kept = (overtaken[f] ?? []).filter((o) => !passed.some((v) => sameValue(v, o.value)));
+    overtaken[f] = [...kept, ...passed.map((value) => ({ value, by: at }))].slice(-PENDING_KEPT);
+  }
+  return changed ? overtaken : null;
+}
+
+/**
+ * The fields of an event that are late echoes of the hub's writes: a value the hub sent there that neither is the
+ * last sent nor still on its way, but was overtaken by the echo of a later write, and that the system made (`at`) no
+ * later than that echo. The system applies the hub's writes of a record in the order they were sent, so the first
+ * write's echo carries an earlier time than the second's, whatever order they arrive in; a person who sets the
+ * old value again does so after the later write landed, so later than its echo: an edit. Equal times (a clock of
+ * whole seconds) count as the echo.
+ */
+export function lateEchoes(
+  sent: Sent,
+  fields: readonly string[],
+  values: Record<string, unknown>,
+  at: string | null,
+): string[] {
+  if (!at || !sent.overtaken) return [];
+  return fields.filter(
+    (f) =>
+      !sentThere(sent, f, values[f]) &&
+      (sent.overtaken?.[f] ?? []).some(
+        (o) => noLater(at, o.by) && (sameValue(o.value, values[f]) || holdsSent(f, values[f], o.value)),
+      ),
+  );
+}
+
 /** What was on its way to a record after the hub sent it `vals` of `fields`: each value last in its field's list. */
 export function pendingAfterSend(
   before: Record<string, unknown[]> | undefined,
@@ -400,7 +473,11 @@ export interface Change {
  * The echo rule. An event is the echo of a hub write when the system stamped it as the hub's (its change origin
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
  * exactly what the hub last sent to that record, or a value it sent there since the last echo it saw (`pending`: the
- * echo of a first write that comes back after a second was sent); either only for a system the hub writes to (`push`). An echo's values are stored as copies (field time null: never
+ * echo of a first write that comes back after a second was sent), or a value whose echo a later write's overtook, when
+ * the system changed it no later than that echo (`overtaken`, `lateEchoes`: echoes out of order; a person setting the
+ * old value again does it after the later write landed, and is making an edit); such a late field keeps the value and
+ * time the record holds, in an echo or an edit alike. Either only for a system the hub writes to (`push`). An echo's
+ * values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
  * echo changes no golden value. A stamped full snapshot that also sets fields the hub never sent to that record,
  * to a content other than the golden record's, carries a person's edit along (a whole-record system stamps only
@@ -423,15 +500,21 @@ export function classify(
 ): Change {
   const before = previous?.record ?? null;
   const record = applyEvent(before, event);
-  const fields = fieldsSet(before, event);
+  const set = fieldsSet(before, event);
   const next = record as unknown as Record<string, unknown>;
+  const fingerprints = settings?.push === true && settings.fingerprint && sent !== null;
+  // The late echo of an overtaken write says what the system held before the write that overtook it: the field keeps
+  // the value and time the record holds (the system holds the later value), and is not the event's.
+  const late = fingerprints && before && sent ? lateEchoes(sent, set, next, changeTime(event)) : [];
+  const held = (before ?? {}) as unknown as Record<string, unknown>;
+  for (const f of late) next[f] = held[f] ?? null;
+  const fields = late.length === 0 ? set : set.filter((f) => !late.includes(f));
   let by: Change['by'];
   if (stampedByHub(event, settings)) by = 'stamp';
   else if (
-    settings?.push &&
-    settings.fingerprint &&
+    fingerprints &&
     sent &&
-    fields.length > 0 &&
+    set.length > 0 &&
     fields.every((f) => sent.fields.includes(f) && sentThere(sent, f, next[f]))
   )
     by = 'fingerprint';
@@ -492,7 +575,6 @@ export function classify(
   const stale = before ? fields.filter((f) => later(previous?.fieldTimes[f], at)) : [];
   const edited = stale.length === 0 ? fields : fields.filter((f) => !stale.includes(f));
   if (before) {
-    const held = before as unknown as Record<string, unknown>;
     for (const f of stale) next[f] = held[f] ?? null;
     if (edited.length === 0) next.updatedAt = before.updatedAt ?? null;
   }

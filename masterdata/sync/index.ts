@@ -1,9 +1,13 @@
 export {
   applyEvent,
   type Change,
+  changeTime,
   classify,
   fieldsSet,
   holdsSent,
+  lateEchoes,
+  type Overtaken,
+  overtakenAfterEcho,
   PENDING_KEPT,
   pendingAfterEcho,
   pendingAfterSend,

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { MATCHED_FIELDS } from '../standardise.ts';
-import { holdsSent, type Sent } from './changes.ts';
+import { holdsSent, type Overtaken, type Sent } from './changes.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -24,6 +24,7 @@ export async function forgetSent(
   if (named.length === 0) return;
   await db.query(
     `update ${quoteSchema(schema)}.sync_sent ss set vals = ss.vals - x.f, pending = ss.pending - x.f,
+       overtaken = ss.overtaken - x.f,
        fields = array(select e from unnest(ss.fields) as e where e <> all(x.f))
        from (select s, i, array(select json_array_elements_text(f::json)) as f
                from unnest($1::text[], $2::text[], $3::text[]) as u(s, i, f)) x
@@ -32,7 +33,10 @@ export async function forgetSent(
   );
 }
 
-/** What is still on its way to records after echoes came back from them (`changes.ts` `pendingAfterEcho`). */
+/**
+ * What is still on its way to records after echoes came back from them (`changes.ts` `pendingAfterEcho`), and what
+ * those echoes overtook (`overtakenAfterEcho`; null: as it was).
+ */
 export async function keepPending(
   db: Queryable,
   schema: string,
@@ -41,18 +45,20 @@ export async function keepPending(
     system: string;
     sourceId: string;
     pending: Record<string, unknown[]>;
+    overtaken: Record<string, Overtaken[]> | null;
   }>,
 ): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
-    `update ${quoteSchema(schema)}.sync_sent ss set pending = x.p
-       from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as x(g, s, i, p)
+    `update ${quoteSchema(schema)}.sync_sent ss set pending = x.p, overtaken = coalesce(x.o, ss.overtaken)
+       from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) as x(g, s, i, p, o)
       where ss.golden_id = x.g and ss.system = x.s and ss.source_id = x.i`,
     [
       rows.map((r) => r.goldenId),
       rows.map((r) => r.system),
       rows.map((r) => r.sourceId),
       rows.map((r) => JSON.stringify(r.pending)),
+      rows.map((r) => (r.overtaken ? JSON.stringify(r.overtaken) : null)),
     ],
   );
 }
