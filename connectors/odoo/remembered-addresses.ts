@@ -26,13 +26,16 @@ export function addressOf(partner: OdooRecord): number | undefined {
  * Kept as what was committed (`commit`, from the documents a batch published) and carried in the res.partner
  * position (`encode` / `restore`: a text of 4 to 6 bytes an address, see `encodeAddresses`), so a restart still
  * knows them. A position without them (from before they were kept, or one that would have grown past
- * MAX_ENCODED_ADDRESSES) is filled from Odoo at the first pass (`needsSeed`): the addresses Odoo holds then.
+ * MAX_ENCODED_ADDRESSES), and none (a first start), is filled from Odoo at the first page read (`needsSeed`): the
+ * addresses Odoo holds then, so that no row is taken for a customer that became an address (partners.ts).
  */
 export class RememberedAddresses {
   private readonly parents = new Map<number, number>();
   private readonly children = new Map<number, Set<number>>();
   /** A position without addresses (from before they were kept): filled from Odoo at the first pass. */
   needsSeed = false;
+  /** The unlinks found per customer, with when (`unlinkStamp`); in memory, the newest MAX_UNLINK_STAMPS. */
+  private readonly unlinks = new Map<number, UnlinkStamp>();
 
   get size(): number {
     return this.parents.size;
@@ -56,8 +59,10 @@ export class RememberedAddresses {
   restore(position: Json | undefined): void {
     this.parents.clear();
     this.children.clear();
-    this.needsSeed = false;
-    if (position === undefined || position === null) return;
+    this.unlinks.clear();
+    // No position (a first start, offsets reset): the addresses Odoo holds, before the first pass judges a row by them.
+    this.needsSeed = position === undefined || position === null;
+    if (this.needsSeed) return;
     const pairs = decodeAddresses((position as { addresses?: unknown }).addresses);
     if (!pairs) {
       this.needsSeed = true;
@@ -89,30 +94,54 @@ export class RememberedAddresses {
   }
 
   /**
-   * The parents of children remembered that are no longer an active address (unlinked, archived, retyped): a
+   * The children remembered that are no longer an active address (unlinked, archived, retyped), by their parent: a
    * `search` of the remembered ids among the active address children, SEARCH_CHUNK ids a call, so that a large
    * database's check is several small requests, not one of every id.
    */
-  async gone(client: OdooClient, signal: AbortSignal): Promise<Set<number>> {
+  async gone(client: OdooClient, signal: AbortSignal): Promise<Map<number, number[]>> {
     const ids = [...this.parents.keys()];
-    const present = new Set<number>();
-    for (let from = 0; from < ids.length; from += SEARCH_CHUNK) {
-      const still = await client.executeKw<number[]>(
-        'res.partner',
-        'search',
-        [
-          [
-            ['id', 'in', ids.slice(from, from + SEARCH_CHUNK)],
-            ['type', 'in', ADDRESS_TYPES],
-            ['is_company', '=', false],
-          ],
-        ],
-        {},
-        signal,
-      );
-      for (const id of still) present.add(id);
+    const present = await searchChunked(
+      client,
+      ids,
+      [
+        ['type', 'in', ADDRESS_TYPES],
+        ['is_company', '=', false],
+      ],
+      {},
+      signal,
+    );
+    const gone = new Map<number, number[]>();
+    for (const id of ids) {
+      if (present.has(id)) continue;
+      const parent = this.parents.get(id)!;
+      gone.set(parent, [...(gone.get(parent) ?? []), id]);
     }
-    return new Set(ids.filter((id) => !present.has(id)).map((id) => this.parents.get(id)!));
+    return gone;
+  }
+
+  /**
+   * The unlinked children a customer's document carries, stamped `at` (Odoo's datetime form): those `found` now,
+   * beside those found before that no later change of the customer (`latestMs`, its latest stamp read) has passed;
+   * undefined when there are none. The time of the first finding stays, so the customer read again is the same version.
+   */
+  unlinkStamp(
+    customer: number,
+    found: readonly number[],
+    at: string,
+    latestMs: number,
+  ): UnlinkStamp | undefined {
+    let kept = this.unlinks.get(customer);
+    if (kept && Date.parse(`${kept.at.replace(' ', 'T')}Z`) < latestMs) {
+      this.unlinks.delete(customer);
+      kept = undefined;
+    }
+    const fresh = found.filter((id) => !kept?.children.includes(id));
+    if (fresh.length === 0) return kept;
+    const stamp = { children: [...(kept?.children ?? []), ...fresh], at };
+    this.unlinks.delete(customer);
+    this.unlinks.set(customer, stamp);
+    if (this.unlinks.size > MAX_UNLINK_STAMPS) this.unlinks.delete(this.unlinks.keys().next().value!);
+    return stamp;
   }
 
   /** Forgets a parent Odoo no longer has (nothing to publish for it), with its children. */
@@ -156,8 +185,54 @@ export class RememberedAddresses {
   }
 }
 
+/** Unlinked children found, and when, for a customer until its next change (`unlinkStamp`). */
+export interface UnlinkStamp {
+  children: number[];
+  /** When the source found them gone, as Odoo writes datetimes (`YYYY-MM-DD HH:MM:SS`, UTC). */
+  at: string;
+}
+
+/** Customers whose unlink stamps are kept: those read again within the overlap window, and more. */
+const MAX_UNLINK_STAMPS = 10_000;
+
 /** Remembered ids asked about in one `search` (`id in […]`): a request of about 40 KB. */
 export const SEARCH_CHUNK = 5000;
+
+/** Those of `ids` Odoo finds with `domain` besides (`search`, SEARCH_CHUNK ids a call). */
+async function searchChunked(
+  client: OdooClient,
+  ids: readonly number[],
+  domain: unknown[],
+  kwargs: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (let from = 0; from < ids.length; from += SEARCH_CHUNK) {
+    const still = await client.executeKw<number[]>(
+      'res.partner',
+      'search',
+      [[['id', 'in', ids.slice(from, from + SEARCH_CHUNK)], ...domain]],
+      kwargs,
+      signal,
+    );
+    for (const id of still) found.add(id);
+  }
+  return found;
+}
+
+/**
+ * Those of `ids` (children no longer an active address, `gone`) that Odoo no longer holds at all, archived ones
+ * included: unlinked, as opposed to archived or retyped, whose rows the poll reads with their own stamps.
+ */
+export async function unlinkedOf(
+  client: OdooClient,
+  ids: readonly number[],
+  signal: AbortSignal,
+): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const held = await searchChunked(client, ids, [], { context: { active_test: false } }, signal);
+  return new Set(ids.filter((id) => !held.has(id)));
+}
 
 /**
  * The longest text of addresses a position carries: a position is one record of the connect group's offsets topic,
