@@ -301,6 +301,83 @@ describe.each([
       expect(onTopic[2]!.headers.ce_id).toBe(letter.ceId);
       expect(onTopic[2]!.headers['eai.redriven-from']).toBe(`dlq.sink/${letter.partition}/${letter.offset}`);
     });
+    it('a golden record with BILLING and SHIPPING addresses only: a company without an address of its own holds the billing one itself, one with its own keeps it', async () => {
+      const customers = unique('odoo-sink-billing');
+      await bus.provisionTopics([{ topic: customers, partitions: 1 }]);
+      const [fresh, bare, own] = ['new', 'bare', 'own'].map((n) => `G-${unique('odoo')}-${n}`);
+      // As the sink left a company before: no street of its own, the billing address on its invoice child. And a
+      // company whose street a person entered in Odoo.
+      const bareId = await odoo.call<number>('res.partner', 'create', [
+        { name: 'Firma bare', is_company: true, ref: bare },
+      ]);
+      await odoo.call('res.partner', 'create', [
+        { parent_id: bareId, type: 'invoice', is_company: false, street: 'Postfach 1', city: 'Hamburg' },
+      ]);
+      await odoo.call('res.partner', 'create', [
+        { name: 'Firma own', is_company: true, ref: own, street: 'Am Sandtorkai 1', city: 'Hamburg' },
+      ]);
+      const place = (use: string, street: string, postalCode: string) => ({
+        use,
+        lines: [street],
+        city: 'Hamburg',
+        region: null,
+        postalCode,
+        countryCode: 'DE',
+      });
+      const addresses = [
+        place('BILLING', 'Postfach 11 22', '20001'),
+        place('SHIPPING', 'Billwerder Ring 7', '22113'),
+      ];
+      const publisher = await bus.publisher();
+      await publisher.publish(
+        [fresh!, bare!, own!].map((id) => {
+          const value = customer(id, `Firma ${id}`, { changeType: 'UPDATED' });
+          (value.customer as Record<string, unknown>).addresses = addresses;
+          return { schema: 'CustomerEvent', topic: customers, key: id, value };
+        }),
+      );
+      await publisher.close();
+      const sink = await startSink([customers]);
+      await settled(sink, 3);
+
+      const read = async (ref: string) => {
+        const [partner] = await odoo.call<Array<{ id: number; street: string | false; zip: string | false }>>(
+          'res.partner',
+          'search_read',
+          [[['ref', '=', ref]]],
+          { fields: ['street', 'zip'] },
+        );
+        const children = await odoo.call<Array<{ type: string; street: string }>>(
+          'res.partner',
+          'search_read',
+          [[['parent_id', '=', partner!.id]]],
+          { fields: ['type', 'street'], order: 'id asc' },
+        );
+        return [partner!.street, partner!.zip, children.map((c) => [c.type, c.street])];
+      };
+      // Created: the billing address its own (Odoo's invoice address is the company then), no invoice child of the
+      // same place, the shipping address a delivery child.
+      expect(await read(fresh!)).toEqual(['Postfach 11 22', '20001', [['delivery', 'Billwerder Ring 7']]]);
+      // Without a street of its own: it gets the billing address, and its invoice child (where Odoo sends invoices)
+      // is written too.
+      expect(await read(bare!)).toEqual([
+        'Postfach 11 22',
+        '20001',
+        [
+          ['invoice', 'Postfach 11 22'],
+          ['delivery', 'Billwerder Ring 7'],
+        ],
+      ]);
+      // With a street of its own: kept; the billing address goes to a new invoice child.
+      expect(await read(own!)).toEqual([
+        'Am Sandtorkai 1',
+        false,
+        [
+          ['invoice', 'Postfach 11 22'],
+          ['delivery', 'Billwerder Ring 7'],
+        ],
+      ]);
+    });
     it('dead-letters what Odoo refuses as a UserError (a 422 over JSON-2) with Odoo’s message, and writes nothing', async () => {
       const orders = unique('odoo-sink-orders');
       await bus.provisionTopics([{ topic: orders, partitions: 1 }]);

@@ -111,13 +111,38 @@ function ownAddress(partner: OdooRecord): Values {
   return Object.fromEntries(PARTNER_ADDRESS_FIELDS.map((name) => [name, written(partner[name])]));
 }
 
+/** Whether a values dict holds a value there: false, null and "" are empty. */
+function held(value: unknown): boolean {
+  return value !== false && value !== null && value !== undefined && value !== '';
+}
+
+/** The fields that make an address of a partner's own (a country or a state alone does not: Odoo may default them). */
+const PLACE_FIELDS = ['street', 'street2', 'zip', 'city'];
+
+/**
+ * The partner's values with its invoice address as its own too, when neither the event (`wanted`: no REGISTERED,
+ * MAILING or untyped address, so the mapping wrote none onto the partner) nor Odoo (`current`, absent for a partner
+ * to create) gives it an address of its own. Odoo keeps a customer's one billing address on the partner itself: its
+ * invoice address is the partner when it has no invoice child (`address_get`), so a company with BILLING and
+ * SHIPPING addresses only was created with no street of its own, its billing address on a child. Taken as its own,
+ * the invoice child is not made for it (the same place as the partner's own, `sameAddress`); an invoice child Odoo
+ * already has is still written, as Odoo prints invoices there. A partner that holds an address of its own in Odoo
+ * (a person's) keeps it: the billing address goes to the invoice child as before.
+ */
+function withInvoiceAsOwn(wanted: Values, current: OdooRecord | undefined, children: Values[]): Values {
+  const hasPlace = (values: Values) => PLACE_FIELDS.some((name) => held(values[name]));
+  const invoice = children.find((child) => child.type === 'invoice');
+  if (!invoice || hasPlace(wanted) || (current && hasPlace(ownAddress(current)))) return wanted;
+  const { type: _, ...address } = invoice;
+  return { ...wanted, ...address };
+}
+
 /**
  * Whether an address values dict is the partner's own address (`own`): every field both hold agrees and they share a
  * postcode or a city (the same place, as master data's survivorship tells it: an own address without its country is
  * still the billing address with one). False and "" are empty.
  */
 function sameAddress(own: Values, address: Values): boolean {
-  const held = (value: unknown) => value !== false && value !== null && value !== undefined && value !== '';
   let shared = false;
   for (const name of PARTNER_ADDRESS_FIELDS) {
     const mine = own[name];
@@ -283,7 +308,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       'its value is not written',
       context.signal,
     );
-    const wanted = only(mapped, fields);
+    const wantedOfEvent = only(mapped, fields);
     // The partner's own address is read too: a child address equal to it is not duplicated into a child.
     const read = children.length > 0 ? [...new Set([...fields, ...PARTNER_ADDRESS_FIELDS])] : fields;
     const options = { fields: read, context: { active_test: false } };
@@ -299,15 +324,16 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         : await client.executeKw<OdooRecord[]>(
             'res.partner',
             'search_read',
-            [[['ref', '=', wanted.ref]]],
+            [[['ref', '=', wantedOfEvent.ref]]],
             { ...options, limit: 2 },
             context.signal,
           );
     if (found.length > 1)
       throw new NonRetriableError(
-        `${context.name}: res.partner ref "${String(wanted.ref)}" is carried by partners ${found.map((p) => p.id).join(', ')}; make it unique in Odoo, then redrive`,
+        `${context.name}: res.partner ref "${String(wantedOfEvent.ref)}" is carried by partners ${found.map((p) => p.id).join(', ')}; make it unique in Odoo, then redrive`,
       );
     const current = found[0];
+    const wanted = withInvoiceAsOwn(wantedOfEvent, current, children);
     if (!current) {
       // A new partner and its child addresses in one create (Odoo's x2many command (0, 0, values) makes each child
       // with parent_id the new partner): one transaction, so never a partner without the addresses the event gave.
