@@ -175,14 +175,23 @@ describe.each(['17.0', '19.0'])(
       const from = await topicEnds('canonical.customer');
       const company = unique('Lagerhaus');
       const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(company));
-      const byUi = await edit({
-        model: 'res.partner',
-        values: { name: company, is_company: true, street: 'Kehrwieder 4', city: 'Hamburg', country_id: 57 },
-      });
-      const delivery = await edit({
-        model: 'res.partner',
-        values: { parent_id: byUi, type: 'delivery', street: 'Nordkai 1', city: 'Hamburg' },
-      });
+      // The company and its delivery address in one create (one transaction: the source reads them together).
+      const byUi = await odoo.call<number>('res.partner', 'create', [
+        {
+          name: company,
+          is_company: true,
+          street: 'Kehrwieder 4',
+          city: 'Hamburg',
+          country_id: 57,
+          child_ids: [[0, 0, { type: 'delivery', street: 'Nordkai 1', city: 'Hamburg' }]],
+        },
+      ]);
+      const [delivery] = await odoo.call<number[]>('res.partner', 'search', [
+        [
+          ['parent_id', '=', byUi],
+          ['type', '=', 'delivery'],
+        ],
+      ]);
       const [first] = await readDecoded<CustomerEvent>('canonical.customer', 1, {
         wanted: mine,
         timeoutMs: LONG_READ,
@@ -206,7 +215,7 @@ describe.each(['17.0', '19.0'])(
       expect(echo!.decoded.origin.changedBy).toBe('6');
       expect(stampedByHub(echo!.decoded as never, odooSync)).toBe(true);
       const unlinkedAt = Math.floor(Date.now() / 1000) * 1000;
-      await call('unlink', [delivery]);
+      await call('unlink', [delivery!]);
       const [, , gone] = await readDecoded<CustomerEvent>('canonical.customer', 3, {
         wanted: mine,
         timeoutMs: LONG_READ,
