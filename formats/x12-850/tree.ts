@@ -259,6 +259,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
         path = `${set.path}/PO1#${root.lines.length + 1}`;
         locate(segment, path);
         check.decimal(segment, 2);
+        check.unit(segment, 3);
         check.decimal(segment, 4);
         line = {
           ...pick(segment, { lineNumber: 1, quantity: 2, unit: 3, unitPrice: 4, priceBasis: 5 }),
@@ -446,6 +447,7 @@ function addDetail(
         return;
       case 'SCH':
         check.decimal(segment, 1, true);
+        check.unit(segment, 2);
         line.schedules.push(
           pick(check.date(check.date(segment, 6), 9), {
             quantity: 1,

@@ -160,7 +160,7 @@ describe('x12-850 fixtures', () => {
   });
 });
 
-describe('x12-850 control counts of one set', () => {
+describe('x12-850 one bad set among several', () => {
   it("second-set-se-count-off: a set whose SE01 is off is refused alone, the interchange's other set read", () => {
     // It refused the whole interchange: the good first order was lost with it.
     const results = reader.parseEach!(readFileSync(join(fixtures, 'broken/second-set-se-count-off.edi')));
@@ -171,6 +171,16 @@ describe('x12-850 control counts of one set', () => {
     const refused = results[1] as RefusedDocument;
     expect(refused.refused.location).toBe('ISA#1/GS#1/ST#2/SE (segment 48, line 1)');
     expect(refused.refused.interchange).toEqual({ sender: 'ACMESUPPLY', controlNumber: '000004711' });
+  });
+
+  it('second-set-po103-not-a-unit: a set whose PO103 is no unit code is refused alone, the first set read', () => {
+    const results = reader.parseEach!(readFileSync(join(fixtures, 'broken/second-set-po103-not-a-unit.edi')));
+    expect(results.map((r) => ('refused' in r ? `refused ${r.id}` : `read ${r.id}`))).toEqual([
+      'read 000000318/0001',
+      'refused 000000318/0002',
+    ]);
+    const read = results[0] as { tree: { lines: { unit: string }[] } };
+    expect(read.tree.lines.map((l) => l.unit)).toEqual(['EA']);
   });
 });
 
@@ -252,6 +262,10 @@ describe('x12-850 broken fixtures', () => {
       /segment 1, line 1: not an X12 interchange: expected ISA, found .*; this is a transaction set without its interchange envelope \(ISA … IEA\), whose ISA06 names the trading partner/,
     'missing-beg.edi': /missing mandatory segment BEG/,
     'non-numeric-quantity.edi': /PO102 must be numeric, found .?"TEN"/,
+    // X12 element 355 is ID 2/2: a word where the code goes (EdiFabric's sample sends PO103 INVALID) was mapped as
+    // the unit "EACH"; now the set is refused at PO103 (below: the interchange's first set read).
+    'second-set-po103-not-a-unit.edi':
+      /ISA#1\/GS#1\/ST#2\/PO1#1\/PO1 \(segment 23, line 23\), element PO103: PO103 .?"EACH".? is not a unit of measurement code \(X12 element 355: two letters or digits, such as EA, CA or LB\)/,
     // X12.6: "the plus sign (+) shall not be transmitted"; the line says what the sender writes instead.
     'plus-sign-quantity.edi':
       /element PO102: PO102 .?"\+12".? has a plus sign, which X12 numbers do not carry \(a number without a sign is positive\): the sender writes .?"12"/,

@@ -176,8 +176,10 @@ export class LevelContent {
         return;
       case 'SN1':
         check.decimal(segment, 2, true);
+        check.unit(segment, 3);
         check.decimal(segment, 4);
         check.decimal(segment, 5);
+        check.unit(segment, 6);
         node.sn1 = pick(segment, {
           assignedId: 1,
           quantity: 2,

@@ -234,6 +234,9 @@ describe('x12-856 broken fixtures', () => {
     'bsn02-empty.edi':
       /BSN \(segment 4, line 4\), element BSN02: BSN02 \(shipment identification\) is mandatory but empty/,
     'non-numeric-quantity.edi': /SN102 must be numeric, found .?"10 EA"/,
+    // UN/ECE's PCE (EDIFACT's piece) in an X12 SN103, element 355 (ID 2/2): refused rather than mapped as a unit.
+    'sn103-edifact-unit.edi':
+      /element SN103: SN103 .?"PCE".? is not a unit of measurement code \(X12 element 355: two letters or digits, such as EA, CA or LB\)/,
     'unknown-currency.edi': /"EURO".? is not an ISO 4217 currency code/,
     'invalid-utf8.edi': /byte 410: invalid UTF-8/,
     'hl-parent-missing.edi': /HL02 parent "9" is not an earlier HL/,

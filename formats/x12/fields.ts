@@ -100,6 +100,20 @@ export class X12Checks {
     );
   }
 
+  /**
+   * A unit of measurement (element 355, ID 2/2: EA, CA, LB…) that a quantity is counted in: an absent one passes (the
+   * mapping falls back to the line's), anything but two letters or digits is refused rather than carried on as a unit
+   * no receiver knows.
+   */
+  unit(segment: X12Segment, n: number): void {
+    const value = element(segment, n);
+    if (value === '' || /^[A-Za-z0-9]{2}$/.test(value)) return;
+    this.fail(
+      elementLocation(segment, n),
+      `${elementName(segment, n)} ${quotedValue(value)} is not a unit of measurement code (X12 element 355: two letters or digits, such as EA, CA or LB)`,
+    );
+  }
+
   currency(segment: X12Segment, n: number): void {
     const value = element(segment, n);
     if (!isIsoCurrency(value)) {
