@@ -585,13 +585,39 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
   };
 }
 
+/** An order as sent and where it stands in the input: the root, `/order`, or `/orders/<n>`. */
+export interface OrderItem {
+  value: unknown;
+  loc: string;
+}
+
+/**
+ * The orders of a JSON text, parsed whole (parseJson): one, a webhook body or the `{"order": …}` of
+ * GET /orders/{id}.json, or each of the `{"orders": […]}` a page of GET /orders.json holds (an export of a shop's
+ * orders). Each is read on its own (readOrder), so one order that is not valid is refused alone.
+ */
+export function orderItems(text: string): OrderItem[] {
+  const root = parseJson(FORMAT, text);
+  if (!isObject(root)) {
+    throw new FormatError(FORMAT, '', 'an order is a JSON object (or {"order": {…}}, or {"orders": […]})');
+  }
+  if ('orders' in root && !('id' in root)) {
+    if (!Array.isArray(root.orders)) {
+      fail('/orders', `orders is the list of a GET /orders.json page, got ${shown(root.orders)}`);
+    }
+    if (root.orders.length === 0) fail('/orders', 'an empty list: no orders in this page');
+    return root.orders.map((value, i) => ({ value, loc: ptr('/orders', i) }));
+  }
+  const wrapped = 'order' in root && !('id' in root);
+  return [wrapped ? { value: root.order, loc: '/order' } : { value: root, loc: '' }];
+}
+
 /**
  * An order's JSON text the general way: parsed whole (parseJson), then read into the tree (a webhook body, or the
  * `{"order": …}` of a GET), each refusal at its place.
  */
 export function readOrderJson(text: string): ShopifyOrderTree {
-  const root = parseJson(FORMAT, text);
-  if (!isObject(root)) throw new FormatError(FORMAT, '', 'an order is a JSON object (or {"order": {…}})');
-  const wrapped = 'order' in root && !('id' in root);
-  return wrapped ? readOrder(root.order, '/order') : readOrder(root, '');
+  const [item, more] = orderItems(text);
+  if (!item || more) fail('/orders', 'a page of several orders: each is a document of its own (parseEach)');
+  return readOrder(item.value, item.loc);
 }

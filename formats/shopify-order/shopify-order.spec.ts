@@ -5,7 +5,7 @@ import { makeLargeDocument, makeOrderLine, seededRandom } from './fixtures/large
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { fixture, one, refusal } = fixtureSupport(reader, fixtures);
+const { fixture, parse, one, refusal } = fixtureSupport(reader, fixtures);
 
 describe('shopify-order reader', () => {
   it('reads a webhook body: ids as digits, amounts as Shopify wrote them, addresses with their street lines', () => {
@@ -172,6 +172,29 @@ describe('shopify-order reader', () => {
   });
 });
 
+describe('shopify-order GET /orders.json page', () => {
+  it('orders-page-get-orders-json: each order of {"orders": […]} is a document of its own, located under /orders/<n>', () => {
+    // It was refused whole at /id ("missing id"): the page's root has no order fields.
+    const documents = parse('orders-page-get-orders-json.json');
+    expect(documents.map((d) => [d.id, d.tree.$loc, d.tree.name, d.tree.lineItems.length])).toEqual([
+      ['450789469@2008-01-10T11:00:00-05:00', '/orders/0', '#1001', 0],
+      ['450789470@2008-01-11T09:30:00-05:00', '/orders/1', '#1002', 3],
+    ]);
+  });
+  it('orders-page-order-without-id: an order of the page that is not valid is refused alone, the others read', () => {
+    const results = reader.parseEach!(fixture('broken/orders-page-order-without-id.json'));
+    expect(
+      results.map((r) => ('refused' in r ? `refused at ${r.refused.location}` : `read ${r.id}`)),
+    ).toEqual(['read 450789469@2008-01-10T11:00:00-05:00', 'refused at /orders/1/id']);
+  });
+  it('refuses a page whose orders are no list, or an empty one, at /orders', () => {
+    expect(refusal(Buffer.from('{"orders": {"id": 1}}')).message).toMatch(
+      /orders is the list of a GET \/orders.json page/,
+    );
+    expect(refusal(Buffer.from('{"orders": []}')).message).toMatch(/an empty list: no orders in this page/);
+  });
+});
+
 describe('shopify-order broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
@@ -188,6 +211,8 @@ describe('shopify-order broken input', () => {
       message: /must be a decimal amount, got .?"12,50"/,
     },
     'graphql-id.json': { location: /^\/id$/, message: /whole-number id, got .?"gid:/ },
+    // The second order of a GET /orders.json page without its id: that order refused alone (below, parseEach).
+    'orders-page-order-without-id.json': { location: /^\/orders\/1\/id$/, message: /missing id/ },
   });
   it('refuses an impossible calendar date at its field', () => {
     const input = Buffer.from(
