@@ -121,7 +121,15 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
     totals: [],
     unknown: [],
   };
+  const seen = occurrences();
   for (const segment of idoc.children) {
+    // A second EDI_DC40 or E1EDK01 is kept whole (below), with its children.
+    const readHere =
+      KNOWN_HEADER_SEGMENTS.has(segment.name) && !(segment.name === 'EDI_DC40' && segment !== control);
+    if (readHere && !(segment.name === 'E1EDK01' && segment !== header)) {
+      const unread = unreadChildren(segment, seen(segment), segment.name === 'E1EDKT1' ? ['E1EDKT2'] : []);
+      if (unread) tree.unknown.push(unread);
+    }
     switch (segment.name) {
       case 'EDI_DC40':
       case 'E1EDK01':
@@ -219,7 +227,12 @@ function item(segment: XmlSegment, position: number): ItemNode {
     texts: [],
     unknown: [],
   };
+  const seen = occurrences();
   for (const child of segment.children) {
+    if (KNOWN_ITEM_SEGMENTS.has(child.name)) {
+      const unread = unreadChildren(child, seen(child), child.name === 'E1EDPT1' ? ['E1EDPT2'] : []);
+      if (unread) result.unknown.push(unread);
+    }
     if (child.name === 'E1EDP19') {
       const material: MaterialIdNode = {
         ...node(child),
@@ -249,4 +262,49 @@ function item(segment: XmlSegment, position: number): ItemNode {
 
 function unknown(segment: XmlSegment): UnknownSegment {
   return { ...node(segment), segment: segment.name, children: segment.children.map(unknown) };
+}
+
+/** The segments of an IDoc that the tree reads, beside the items (E1EDP01, each read by `item`). */
+const KNOWN_HEADER_SEGMENTS = new Set([
+  'EDI_DC40',
+  'E1EDK01',
+  'E1EDK14',
+  'E1EDK03',
+  'E1EDKA1',
+  'E1EDK02',
+  'E1EDKT1',
+  'E1EDS01',
+]);
+
+/** The segments an E1EDP01 holds that the tree reads (the others are kept whole as unknown). */
+const KNOWN_ITEM_SEGMENTS = new Set([
+  'E1EDP19',
+  'E1EDP02',
+  'E1EDP03',
+  'E1EDPA1',
+  'E1EDP20',
+  'E1EDP26',
+  'E1EDPT1',
+]);
+
+/** Counts segments by name as they come: each one's place among its siblings of its name, from 1. */
+function occurrences(): (segment: XmlSegment) => number {
+  const counts = new Map<string, number>();
+  return (segment) => {
+    const n = (counts.get(segment.name) ?? 0) + 1;
+    counts.set(segment.name, n);
+    return n;
+  };
+}
+
+/**
+ * A read segment's children that the tree does not read (an E1EDKA1's E1EDKA3, a Z segment under an E1EDP20; `read`:
+ * those it does, a text's lines), under a stand-in of their parent without its fields, so that none is dropped
+ * unseen: the mapping keeps them in extensions. Nothing when there are none. (A segment the tree does not read at
+ * all is kept whole, with its children, by `unknown`.)
+ */
+function unreadChildren(parent: XmlSegment, occurrence: number, read: string[]): UnknownSegment | undefined {
+  const rest = parent.children.filter((child) => !read.includes(child.name));
+  if (rest.length === 0) return undefined;
+  return { $loc: parent.loc, segment: parent.name, occurrence, children: rest.map(unknown) };
 }

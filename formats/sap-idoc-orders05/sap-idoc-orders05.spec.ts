@@ -167,6 +167,44 @@ describe('sap-idoc-orders05 reader', () => {
     expect(tree.items[0]!.unknown.map((u) => u.segment)).toEqual(['E1EDP05', 'Z1ITEM_EXT']);
   });
 
+  it('keeps the child segments of a read segment it does not read (E1EDKA3, a Z segment under an E1EDP20), and writes them back under it', () => {
+    // They were dropped without a word (not even among eai map's unused values): an extension type's own segment
+    // under each schedule line, the E1EDKA3 / E1EDPA3 address additions.
+    const tree = one('extension-type-child-segments.xml').tree;
+    expect(tree.unknown.map((u) => [u.segment, u.occurrence, u.children.map((c) => c.segment)])).toEqual([
+      ['E1EDK17', undefined, []],
+      ['E1EDKA1', 1, ['E1EDKA3']],
+    ]);
+    const item = tree.items[0]!;
+    expect(item.unknown.map((u) => [u.segment, u.occurrence, u.$loc, u.children[0]!.segment])).toEqual([
+      ['E1EDP20', 1, '/_-HARBORF_-ORDERS05_EXT/IDOC[1]/E1EDP01[1]/E1EDP20[1]', '_-HARBORF_-SHIP_WINDOW'],
+      ['E1EDP20', 2, '/_-HARBORF_-ORDERS05_EXT/IDOC[1]/E1EDP01[1]/E1EDP20[2]', '_-HARBORF_-SHIP_WINDOW'],
+      ['E1EDPA1', 1, '/_-HARBORF_-ORDERS05_EXT/IDOC[1]/E1EDP01[1]/E1EDPA1[1]', 'E1EDPA3'],
+    ]);
+    expect(item.unknown[1]!.children[0]).toMatchObject({
+      VN_SHIPBEGIN: '20240624',
+      VN_EXPEC_DLVD: '20240705',
+    });
+    // Written back, each under its own segment again: no second E1EDP20 or E1EDPA1 of their own.
+    // (The writer writes the standard message type: the tree's own, /HARBORF/VND_ORDERS, made ORDERS.)
+    const written = writer.write({ ...tree, control: { ...tree.control, MESTYP: 'ORDERS' } }).toString();
+    expect(written.match(/<E1EDP20 SEGMENT="1">/g)).toHaveLength(2);
+    expect(written.match(/<E1EDPA1 SEGMENT="1">/g)).toHaveLength(1);
+    const [back] = reader.parse(Buffer.from(written));
+    expect(back!.tree.items[0]!.scheduleLines.map((l) => l.WMENG)).toEqual(['1000.000', '840.000']);
+    expect(
+      back!.tree.items[0]!.unknown.map((u) => [u.segment, u.occurrence, u.children[0]!.VN_SHIPEND]),
+    ).toEqual([
+      ['E1EDP20', 1, '20240531'],
+      ['E1EDP20', 2, '20240628'],
+      ['E1EDPA1', 1, undefined],
+    ]);
+    expect(back!.tree.unknown.map((u) => [u.segment, u.children.map((c) => c.STDPN)])).toEqual([
+      ['E1EDKA1', ['PGRP-210']],
+      ['E1EDK17', []],
+    ]);
+  });
+
   it('reads an order response and the SAP sample', () => {
     const [doc] = parse('ordrsp-confirmation.xml');
     expect(doc!.kind).toBe('ORDRSP');

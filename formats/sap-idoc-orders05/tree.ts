@@ -40,6 +40,12 @@ export interface TextNode extends SegmentNode {
 export interface UnknownSegment extends SegmentNode {
   segment: string;
   children: UnknownSegment[];
+  /**
+   * Set on a segment the tree reads (E1EDP20, E1EDKA1…) that stands here only for its child segments the tree does
+   * not read (an E1EDKA1's E1EDKA3, a customer's own segment hung under an E1EDP20), without its fields: its place
+   * among its siblings of its name, from 1, which names it in extensions.
+   */
+  occurrence?: number;
 }
 
 export interface ItemNode extends SegmentNode {

@@ -109,26 +109,28 @@ export function writeOrdrsp(tree: IdocTree): Buffer {
       name: 'E1EDP01',
       node: item,
       children: sorted(
-        [
-          ...(item.references ?? []).map((n) => leaf('E1EDP02', n)),
-          ...(item.dates ?? []).map((n) => leaf('E1EDP03', n)),
-          ...item.materialIds.map((n) => leaf('E1EDP19', n)),
-          ...item.scheduleLines.map((n) => leaf('E1EDP20', n)),
-          ...(item.partners ?? []).map((n) => leaf('E1EDPA1', n)),
-          ...item.amounts.map((n) => leaf('E1EDP26', n)),
-          ...item.texts.map((t) => ({
-            name: 'E1EDPT1',
-            node: t,
-            children: t.lines.map((l) => leaf('E1EDPT2', l)),
-          })),
-          ...item.unknown.map(fromUnknown),
-        ],
+        withUnknown(
+          [
+            ...(item.references ?? []).map((n) => leaf('E1EDP02', n)),
+            ...(item.dates ?? []).map((n) => leaf('E1EDP03', n)),
+            ...item.materialIds.map((n) => leaf('E1EDP19', n)),
+            ...item.scheduleLines.map((n) => leaf('E1EDP20', n)),
+            ...(item.partners ?? []).map((n) => leaf('E1EDPA1', n)),
+            ...item.amounts.map((n) => leaf('E1EDP26', n)),
+            ...item.texts.map((t) => ({
+              name: 'E1EDPT1',
+              node: t,
+              children: t.lines.map((l) => leaf('E1EDPT2', l)),
+            })),
+          ],
+          item.unknown,
+        ),
         ITEM_ORDER,
       ),
     })),
     ...tree.totals.map((n) => leaf('E1EDS01', n)),
-    ...tree.unknown.map(fromUnknown),
   ];
+  withUnknown(segments, tree.unknown);
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ORDERS05>', '  <IDOC BEGIN="1">'];
   const ordered = sorted(segments, HEADER_ORDER);
   checkLengths(ordered, String(tree.$loc ?? ''));
@@ -139,6 +141,23 @@ export function writeOrdrsp(tree: IdocTree): Buffer {
 
 function leaf(name: string, node: SegmentNode): Out {
   return { name, node, children: [] };
+}
+
+/**
+ * The unread segments back among the read ones: a segment kept whole as its own, and the unread children of a read
+ * segment (a stand-in with its `occurrence`: an E1EDKA1's E1EDKA3, a Z segment under an E1EDP20) under that segment
+ * again, so a document read and written keeps them where they were. Appends to `segments` and returns it.
+ */
+function withUnknown(segments: Out[], unknown: UnknownSegment[]): Out[] {
+  for (const segment of unknown) {
+    const parent =
+      segment.occurrence === undefined
+        ? undefined
+        : segments.filter((s) => s.name === segment.segment)[segment.occurrence - 1];
+    if (parent) parent.children.push(...segment.children.map(fromUnknown));
+    else segments.push(fromUnknown(segment));
+  }
+  return segments;
 }
 
 function fromUnknown(segment: UnknownSegment): Out {
