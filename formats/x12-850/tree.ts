@@ -168,7 +168,25 @@ export interface X12PurchaseOrderTree {
   envelope: X12Envelope;
   /** ST..SE as read; the nodes below are views of the same segments. */
   segments: X12Segment[];
-  beg: Fields<'purpose' | 'type' | 'poNumber' | 'releaseNumber' | 'date' | 'contractNumber'>;
+  /**
+   * BEG01-06 (purpose, type, PO number, release, date, contract), BEG07 the acknowledgment the buyer asks for (AC with
+   * detail and change, AD with detail, AK without detail, NA none), BEG08 invoice type, BEG09 contract type, BEG10
+   * purchase category, BEG11 security level, BEG12 transaction type.
+   */
+  beg: Fields<
+    | 'purpose'
+    | 'type'
+    | 'poNumber'
+    | 'releaseNumber'
+    | 'date'
+    | 'contractNumber'
+    | 'acknowledgmentType'
+    | 'invoiceType'
+    | 'contractType'
+    | 'purchaseCategory'
+    | 'securityLevel'
+    | 'transactionType'
+  >;
   currency?: Fields<'entityCode' | 'code' | 'exchangeRate'>;
   refs: Ref[];
   dates: Dtm[];
@@ -247,6 +265,12 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
           releaseNumber: 4,
           date: 5,
           contractNumber: 6,
+          acknowledgmentType: 7,
+          invoiceType: 8,
+          contractType: 9,
+          purchaseCategory: 10,
+          securityLevel: 11,
+          transactionType: 12,
         });
         break;
       case 'CUR':
