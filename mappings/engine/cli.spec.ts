@@ -35,8 +35,10 @@ describe('eai map on broken documents', () => {
     'x12-850/message-type-856.edi',
     'x12-850/interchange-850-and-856-groups.edi',
     'x12-850/second-set-se-count-off.edi',
+    'x12-850/second-set-po103-not-a-unit.edi',
     'edifact-orders/messages-unt-count-and-reference-off.edi',
     'salesforce-cdc/entity-without-mapping.jsonl',
+    'shopify-order/orders-page-order-without-id.json',
   ]);
   for (const reader of readers) {
     const dir = `formats/${reader.name}/fixtures/broken`;
