@@ -4,6 +4,24 @@ import { x12TrailerMismatches } from './trailers.ts';
 import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
 /** ISA fields mapping authors need. ISA02 / ISA04 (authorization and security passwords) are left out on purpose. */
+/** X12 479 functional identifier codes of the transaction sets the hub reads, answers or often meets beside them. */
+const FUNCTIONAL_IDS: Record<string, string> = {
+  '810': 'IN',
+  '820': 'RA',
+  '830': 'PS',
+  '846': 'IB',
+  '850': 'PO',
+  '852': 'PD',
+  '855': 'PR',
+  '856': 'SH',
+  '860': 'PC',
+  '865': 'CA',
+  '940': 'OW',
+  '945': 'SW',
+  '997': 'FA',
+  '999': 'FA',
+};
+
 export interface X12InterchangeInfo {
   $loc: string;
   senderQualifier: string;
@@ -134,6 +152,25 @@ class EnvelopeReader {
     ];
   }
 
+  /**
+   * GS01 names the kind of sets its group holds (X12.6: a functional group holds sets of one functional identifier;
+   * 850 PO, 856 SH…). A set of another kind is read all the same, its set header saying what it is, with a warning on
+   * the interchange, once per group: the sender's translator files its sets under the wrong identifier, which the
+   * partner's VAN or a strict receiver may reject.
+   */
+  private checkFunctionalGroup(
+    gs: X12Segment,
+    functionalId: string,
+    setType: string,
+    interchange: X12InterchangeInfo,
+  ): void {
+    const expected = FUNCTIONAL_IDS[setType];
+    if (!expected || expected === functionalId) return;
+    const warning = `${gs.$loc}: GS01 "${functionalId}" is not the functional identifier of ${setType} sets (${expected})`;
+    if (interchange.warnings?.includes(warning)) return;
+    interchange.warnings = [...(interchange.warnings ?? []), warning];
+  }
+
   private checkReference(trailer: X12Segment, n: number, expected: string, header: string): void {
     const actual = element(trailer, n);
     if (actual.trim() !== expected.trim()) {
@@ -223,6 +260,7 @@ class EnvelopeReader {
       if (segment.tag !== 'ST') this.fail(segment, `expected ST or GE, found ${segment.tag}`);
       count++;
       sets.push(this.readSet(segment, `${groupPath}/ST#${count}`, interchange, group));
+      this.checkFunctionalGroup(gs, group.functionalId, element(segment, 1), interchange);
     }
   }
 

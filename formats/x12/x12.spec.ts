@@ -74,6 +74,24 @@ describe('X12 tokenizer variants', () => {
   });
 });
 
+describe('functional group', () => {
+  it("reads a set filed under another GS01 than its kind's, with one warning per group (EdiFabric's samples: GS*IN around an 856)", () => {
+    const sets = readX12(
+      Buffer.from(
+        BASE.replace('GS*SH', 'GS*IN')
+          .replace('SE*3*0001~', 'SE*3*0001~ST*856*0002~BSN*00*A2*20240101*1200~SE*3*0002~')
+          .replace('GE*1*1', 'GE*2*1'),
+      ),
+      'x12-856',
+    );
+    expect(sets.map((s) => s.envelope.interchange.warnings)).toEqual([
+      ['ISA#1/GS#1 (segment 2, line 1): GS01 "IN" is not the functional identifier of 856 sets (SH)'],
+      ['ISA#1/GS#1 (segment 2, line 1): GS01 "IN" is not the functional identifier of 856 sets (SH)'],
+    ]);
+    expect(readX12(Buffer.from(BASE), 'x12-856')[0]?.envelope.interchange.warnings).toBeUndefined();
+  });
+});
+
 describe('samples', () => {
   it('parses the shared 850 sample (pipe terminator, BOM, indentation)', () => {
     const [doc] = reader850.parse(readSample('x12-850/x12parser-Example1_PGWGlass.txt'));
