@@ -287,20 +287,32 @@ export async function mapEach(
       out.push({ ...(document.id ? { id: document.id } : {}), error: document.refused });
       continue;
     }
-    const tree = options.usage ? options.usage.track(document.tree) : document.tree;
-    try {
-      const outcomes = await mapRecordsEagerly(mapping, { ...document, tree }, options);
-      const failed = outcomes.filter(isRecordFailure);
-      const records = outcomes.filter((o): o is CanonicalRecord => !isRecordFailure(o));
-      // A document of one record that failed is the document that failed.
-      if (outcomes.length === 1 && failed[0]) out.push({ id: document.id, error: failed[0].error });
-      else if (failed.length > 0) out.push({ document, records, failed, total: outcomes.length });
-      else out.push({ document, records });
-    } catch (error) {
-      out.push({ id: document.id, error });
-    }
+    out.push(await mapParsed(mapping, document, options));
   }
   return out;
+}
+
+/**
+ * One document read, mapped as mapEach maps each: its records, and those that did not map while its others did; the
+ * document failed when it has one record that did not map, or its mapping cannot map it.
+ */
+export async function mapParsed(
+  mapping: CompiledMapping,
+  document: ParsedDocument,
+  options: MapOptions & { usage?: UsageTracker } = {},
+): Promise<MappedDocument | FailedDocument> {
+  const tree = options.usage ? options.usage.track(document.tree) : document.tree;
+  try {
+    const outcomes = await mapRecordsEagerly(mapping, { ...document, tree }, options);
+    const failed = outcomes.filter(isRecordFailure);
+    const records = outcomes.filter((o): o is CanonicalRecord => !isRecordFailure(o));
+    // A document of one record that failed is the document that failed.
+    if (outcomes.length === 1 && failed[0]) return { id: document.id, error: failed[0].error };
+    if (failed.length > 0) return { document, records, failed, total: outcomes.length };
+    return { document, records };
+  } catch (error) {
+    return { id: document.id, error };
+  }
 }
 
 /** Writes canonical values (JSON form) as documents of `format`, one per value, with its shipped mapping. */

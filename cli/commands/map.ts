@@ -62,7 +62,7 @@ export function registerMapCommand(program: Command): void {
     )
     .option(
       '--mapping <file>',
-      "a to-canonical mapping file to use instead of the format's shipped one; with --to-system, a from-canonical one (its output is the format)",
+      "a to-canonical mapping file to use for every document instead of the shipped one that maps it (the format's default, else the one other shipped mapping that does: a Salesforce Case change's case-cdc); with --to-system, a from-canonical one (its output is the format)",
     )
     .option(
       '--encoding <charset>',

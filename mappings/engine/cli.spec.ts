@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -314,26 +314,68 @@ describe('eai map on documents that yield no canonical record', () => {
     });
   });
 
-  it('a document another shipped mapping maps (a Salesforce Case change: case-cdc) is not mapped: exit 1, naming that mapping', async () => {
+  it('a Salesforce Case change is mapped by the one shipped mapping of its entity (case-cdc), with no --mapping', async () => {
     const input = 'formats/salesforce-cdc/fixtures/pubsub-case-create.json';
     const text = await mapCommand({ format: 'salesforce-cdc', input });
-    expect(text.code).toBe(1);
-    expect(text.stdout).toBe('');
-    expect(text.stderr).toBe(
-      `mappings/salesforce/cdc.to-canonical.yaml makes no record of Case ${/Case ([^\s;]+)/.exec(text.stderr)?.[1]}; another shipped mapping maps it: eai map --mapping mappings/salesforce/case-cdc.to-canonical.yaml ${input}\n`,
+    expect(text.code, text.stderr).toBe(0);
+    expect(JSON.parse(text.stdout)).toMatchObject([{ schema: 'eai.canonical.CaseEvent' }]);
+    // Its unused values are counted for the mapping that read it.
+    expect(text.stderr).toMatch(
+      /^eai map: \d+ of \d+ input values were used by no expression of \S*case-cdc/,
     );
+    // As the CLI runs it, the format detected from the file.
+    const cli = await runEaiInProcess(['map', input, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(text.stdout));
+    // --mapping names one mapping for all: the customer one makes none of the Case, and says which does.
     const named = await mapCommand({
       format: 'salesforce-cdc',
       input,
-      mapping: 'mappings/salesforce/case-cdc.to-canonical.yaml',
+      mapping: 'mappings/salesforce/cdc.to-canonical.yaml',
     });
-    expect(named.code).toBe(0);
-    expect(JSON.parse(named.stdout)).toHaveLength(1);
+    expect(named.code).toBe(1);
+    expect(named.stdout).toBe('');
+    expect(named.stderr).toBe(
+      `mappings/salesforce/cdc.to-canonical.yaml makes no record of Case ${/Case ([^\s;]+)/.exec(named.stderr)?.[1]}; another shipped mapping maps it: eai map --mapping mappings/salesforce/case-cdc.to-canonical.yaml ${input}\n`,
+    );
     const epcis = await mapCommand({
       format: 'epcis-2',
       input: 'formats/epcis-2/fixtures/aggregation-event-sscc.json',
     });
     expect(epcis.stderr).toContain('(read with --tree what it holds)');
+  });
+
+  it('a change event several mappings of the catalog map is not mapped: one line naming them, exit 1', async () => {
+    // A catalog with a second Case mapping beside case-cdc (a partner's copy, read only by name as case-cdc is).
+    const catalog = mkdtempSync(join(tmpdir(), 'eai-map-two-case-'));
+    cpSync(shippedDir, catalog, {
+      recursive: true,
+      filter: (path) => !/[/\\](engine|node_modules)$/.test(path) && !/\.spec\.ts$/.test(path),
+    });
+    const copy = readFileSync(join(shippedDir, 'salesforce/case-cdc.to-canonical.yaml'), 'utf8');
+    writeFileSync(join(catalog, 'salesforce/case-copy.to-canonical.yaml'), copy);
+    try {
+      const input = 'formats/salesforce-cdc/fixtures/pubsub-case-create.json';
+      const text = await mapCommand({ format: 'salesforce-cdc', input, catalog });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toBe('');
+      const lines = text.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /cdc\.to-canonical\.yaml makes no record of Case \S+; 2 other shipped mappings map it \(\S*case-cdc\.to-canonical\.yaml, \S*case-copy\.to-canonical\.yaml\): name one: eai map --mapping \S*case-cdc\.to-canonical\.yaml formats\/salesforce-cdc\/fixtures\/pubsub-case-create\.json$/,
+      );
+      // An Account's change beside it is still mapped by the customer mapping, the Case named.
+      const mixed = await mapCommand({
+        format: 'salesforce-cdc',
+        input: 'formats/salesforce-cdc/fixtures/account-and-case-events.json',
+        catalog,
+      });
+      expect(mixed.code).toBe(1);
+      expect(JSON.parse(mixed.stdout)).toMatchObject([{ schema: 'eai.canonical.CustomerEvent' }]);
+      expect(mixed.stderr).toMatch(/^document 2 of 2 \(\S+\): .*2 other shipped mappings map it/);
+    } finally {
+      rmSync(catalog, { recursive: true, force: true });
+    }
   });
 
   it('maps the events of a change-event file its mapping reads and names each other one: exit 1', async () => {
@@ -348,16 +390,35 @@ describe('eai map on documents that yield no canonical record', () => {
     expect(opportunity.stderr).toMatch(
       /^document 2 of 2 \(0007dd00-0000-0000-0000-000000000009:1\): salesforce-cdc: \/1\/data\/payload\/ChangeEventHeader\/entityName: entity .?"Opportunity".?: no mapping reads its change events/,
     );
+    // An Account's change beside a Case's: each mapped by the mapping of its entity, no unused-values count (it
+    // counts for one mapping).
     const input = 'formats/salesforce-cdc/fixtures/account-and-case-events.json';
     const text = await mapCommand({ format: 'salesforce-cdc', input });
-    expect(text.code).toBe(1);
-    expect(JSON.parse(text.stdout)).toMatchObject([{ schema: 'eai.canonical.CustomerEvent' }]);
-    expect(text.stderr.trim().split('\n')).toEqual([
+    expect(text.code, text.stderr).toBe(0);
+    expect(JSON.parse(text.stdout)).toMatchObject([
+      { schema: 'eai.canonical.CustomerEvent' },
+      { schema: 'eai.canonical.CaseEvent' },
+    ]);
+    expect(text.stderr).toBe('');
+    // The customer mapping named: the Case not mapped, and the mapping that maps it named.
+    const customers = await mapCommand({
+      format: 'salesforce-cdc',
+      input,
+      mapping: 'mappings/salesforce/cdc.to-canonical.yaml',
+    });
+    expect(customers.code).toBe(1);
+    expect(JSON.parse(customers.stdout)).toMatchObject([{ schema: 'eai.canonical.CustomerEvent' }]);
+    expect(customers.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
         /^document 2 of 2 \(\S+\): mappings\/salesforce\/cdc\.to-canonical\.yaml makes no record of Case \S+; another shipped mapping maps it: eai map --mapping mappings\/salesforce\/case-cdc\.to-canonical\.yaml /,
       ),
     ]);
-    const json = await mapCommand({ format: 'salesforce-cdc', input, json: true });
+    const json = await mapCommand({
+      format: 'salesforce-cdc',
+      input,
+      mapping: 'mappings/salesforce/cdc.to-canonical.yaml',
+      json: true,
+    });
     expect(JSON.parse(json.stderr)).toMatchObject({
       errors: [{ error: 'NotMapped', document: 2 }],
       documents: [

@@ -24,6 +24,7 @@ import {
   loadMappings,
   type MappedDocument,
   mapEach,
+  mapParsed,
   mapRecordsEagerly,
   namedInboundMappings,
   outboundMappingsInTurn,
@@ -247,18 +248,24 @@ function setApartEvents(
 
 /**
  * What of each document was not mapped, in an input of several documents (or a batch of events): a document no record
- * came of while the input's others gave records, or that another shipped mapping of the format maps (a Salesforce
- * Case change beside Account changes: case-cdc), and the events a batch's reader set apart. A lone document (or
- * every one) no shipped mapping makes a record of is a valid document that yields none (noRecordsNote), not this.
+ * came of while the input's others gave records, or that other shipped mappings of the format map (`fits`: a
+ * Salesforce Case change read with --mapping cdc, or one several mappings map), and the events a batch's reader set
+ * apart. A lone document (or every one) no shipped mapping makes a record of is a valid document that yields none
+ * (noRecordsNote), not this.
  */
 async function unmappedOf(
   results: Array<MappedDocument | FailedDocument>,
-  options: { format: string; input: string; mapping: CompiledMapping; readAlso?: ReadonlySet<string> },
+  options: {
+    format: string;
+    input: string;
+    mapping: CompiledMapping;
+    fits: Fits;
+    readAlso?: ReadonlySet<string>;
+  },
 ): Promise<Outcome[]> {
   // The input format's documents (not those another object's reader read from the same batch: setApartMapped).
   const own = results.filter((r) => isFailed(r) || r.document.format === options.format);
   const anyRecords = own.some((r) => !isFailed(r) && r.records.length > 0);
-  const others = shippedInboundMappings(options.format).filter((m) => m.file !== options.mapping.file);
   const outcomes: Outcome[] = [];
   for (const result of results) {
     if (isFailed(result)) {
@@ -274,12 +281,12 @@ async function unmappedOf(
     const unmapped = setApartEvents(result.document, options.format, options.readAlso);
     if (result.records.length === 0 && !result.failed && unmapped.length === 0) {
       const { kind, id } = result.document;
-      const by = await firstThatMaps(others, result.document);
+      const by = options.fits.get(result) ?? [];
       const selects = `${shownPath(options.mapping.file)} makes no record of ${kind} ${id}`;
-      if (by)
+      if (by.length > 0)
         unmapped.push(
           new NotMappedError(
-            `${selects}; another shipped mapping maps it: eai map --mapping ${shownPath(by.file)} ${options.input}`,
+            `${selects}; ${by.length === 1 ? 'another shipped mapping maps it' : `${by.length} other shipped mappings map it (${by.map((m) => shownPath(m.file)).join(', ')}): name one`}: eai map --mapping ${shownPath(by[0]!.file)} ${options.input}`,
           ),
         );
       else if (anyRecords && own.length > 1)
@@ -295,30 +302,95 @@ async function unmappedOf(
 }
 
 /** The format's shipped to-canonical mappings: its default (when it has one), then those read only by name. */
-function shippedInboundMappings(format: string): CompiledMapping[] {
+function shippedInboundMappings(format: string, catalog?: string): CompiledMapping[] {
   let standard: CompiledMapping[] = [];
   try {
-    standard = [inboundMapping(format)];
+    standard = [inboundMapping(format, catalog)];
   } catch {
     // a format read only by named mappings (a table)
   }
-  return [...standard, ...namedInboundMappings(format)];
+  return [...standard, ...namedInboundMappings(format, catalog)];
 }
 
-/** The first of `mappings` that makes a record of `document`, if any. */
-async function firstThatMaps(
+/** Of `mappings`, those that make a record of `document`. */
+async function thoseThatMap(
   mappings: CompiledMapping[],
   document: MappedDocument['document'],
-): Promise<CompiledMapping | undefined> {
+): Promise<CompiledMapping[]> {
+  const fit: CompiledMapping[] = [];
   for (const mapping of mappings) {
     try {
       const outcomes = await mapRecordsEagerly(mapping, document);
-      if (outcomes.some((o) => !isRecordFailure(o))) return mapping;
+      if (outcomes.some((o) => !isRecordFailure(o))) fit.push(mapping);
     } catch {
       // that mapping cannot map it either
     }
   }
-  return undefined;
+  return fit;
+}
+
+/** Per document of the input's format its mapping made no record of, the other shipped mappings that make one. */
+type Fits = Map<MappedDocument, CompiledMapping[]>;
+
+async function otherFits(
+  results: Array<MappedDocument | FailedDocument>,
+  format: string,
+  mapping: CompiledMapping,
+  catalog: string | undefined,
+): Promise<Fits> {
+  const fits: Fits = new Map();
+  const candidates = shippedInboundMappings(format, catalog).filter((m) => m.file !== mapping.file);
+  if (candidates.length === 0) return fits;
+  for (const result of results) {
+    if (isFailed(result) || result.document.format !== format) continue;
+    if (result.records.length > 0 || result.failed || setApartOf(result.document).length > 0) continue;
+    const fit = await thoseThatMap(candidates, result.document);
+    if (fit.length > 0) fits.set(result, fit);
+  }
+  return fits;
+}
+
+/**
+ * The one other shipped mapping that maps the input, when the format's default made no record of any of its
+ * documents and every document another mapping maps is mapped by that one alone (a file of Salesforce Case changes:
+ * case-cdc, Case's entity); undefined otherwise.
+ */
+function soleFit(
+  results: Array<MappedDocument | FailedDocument>,
+  format: string,
+  fits: Fits,
+): CompiledMapping | undefined {
+  const own = results.filter((r) => isFailed(r) || r.document.format === format);
+  if (own.some((r) => isFailed(r) || r.records.length > 0 || r.failed)) return undefined;
+  const fitting = [...fits.values()];
+  const first = fitting[0]?.[0];
+  return first && fitting.every((fit) => fit.length === 1 && fit[0]!.file === first.file) ? first : undefined;
+}
+
+/**
+ * `results` with each document one other shipped mapping alone maps (`fits`) mapped by it: an Account's change and a
+ * Case's in one file, each by the mapping of its entity. Those several map stay as they are (unmappedOf names them).
+ */
+async function byTheirFit(
+  results: Array<MappedDocument | FailedDocument>,
+  fits: Fits,
+  timeZone: string | undefined,
+): Promise<{ results: Array<MappedDocument | FailedDocument>; fits: Fits; replaced: boolean }> {
+  const left: Fits = new Map();
+  let replaced = false;
+  const out: Array<MappedDocument | FailedDocument> = [];
+  for (const result of results) {
+    const fit = isFailed(result) ? undefined : fits.get(result);
+    if (!fit || isFailed(result)) out.push(result);
+    else if (fit.length === 1) {
+      out.push(await mapParsed(inTimeZone(fit[0]!, timeZone), result.document));
+      replaced = true;
+    } else {
+      out.push(result);
+      left.set(result, fit);
+    }
+  }
+  return { results: out, fits: left, replaced };
 }
 
 /**
@@ -438,6 +510,8 @@ export async function mapCommand(options: {
    */
   otherReaders?: boolean;
   json?: boolean;
+  /** The folder of the mappings chosen from without --mapping: the shipped catalog unless a test gives its own. */
+  catalog?: string;
 }): Promise<CommandOutput> {
   const json = !!options.json;
   try {
@@ -480,8 +554,10 @@ export async function mapCommand(options: {
         stderr: sendToNote(documents),
       };
     }
-    const mapping = inTimeZone(
-      options.mapping ? findMapping(options.mapping, process.cwd()) : inboundMapping(options.format),
+    let mapping = inTimeZone(
+      options.mapping
+        ? findMapping(options.mapping, process.cwd())
+        : inboundMapping(options.format, options.catalog),
       options.timeZone,
     );
     if (mapping.direction !== 'to-canonical' || mapping.spec.input !== options.format) {
@@ -491,13 +567,33 @@ export async function mapCommand(options: {
           : `mapping ${options.mapping} writes canonical records as ${mapping.spec.output} (a from-canonical mapping): to read ${options.input} as ${options.format}, name a to-canonical mapping of ${options.format}; to write records with it, add --to-system`,
       );
     }
-    const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
-    const results = await mapEachWithItsReader(
-      options.format,
-      bytes,
-      { mapping, usage },
-      !options.mapping && options.otherReaders === true,
-    );
+    const read = async (by: CompiledMapping) => {
+      const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
+      const results = await mapEachWithItsReader(
+        options.format,
+        bytes,
+        { mapping: by, usage },
+        !options.mapping && options.otherReaders === true,
+      );
+      return { results, usage, fits: await otherFits(results, options.format, by, options.catalog) };
+    };
+    let { results, usage, fits } = await read(mapping);
+    // Without --mapping, a document the format's default makes no record of is mapped by the one other shipped
+    // mapping that makes one (a Salesforce change event's entity decides: Account and Contact the customer mapping,
+    // Case case-cdc): the whole input by it when it maps every such document and the default none, so its unused
+    // values are counted; else each such document by its own. A document several map is named, with them.
+    let mixed = false;
+    if (!options.mapping && fits.size > 0) {
+      const sole = soleFit(results, options.format, fits);
+      if (sole) {
+        mapping = inTimeZone(sole, options.timeZone);
+        ({ results, usage, fits } = await read(mapping));
+      } else {
+        const fitted = await byTheirFit(results, fits, options.timeZone);
+        ({ results, fits } = fitted);
+        mixed = fitted.replaced;
+      }
+    }
     const alsoRead = options.mapping
       ? { results: [], readAlso: new Set<string>() }
       : await setApartMapped(results, options.format, bytes);
@@ -506,6 +602,7 @@ export async function mapCommand(options: {
       format: options.format,
       input: options.input,
       mapping,
+      fits,
       readAlso: alsoRead.readAlso,
     });
     if (outcomes.some(({ result: r, unmapped }) => isFailed(r) || r.failed || unmapped.length > 0))
@@ -513,10 +610,10 @@ export async function mapCommand(options: {
     const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
-    // Counted for the input format's mapping alone: with another object's reader beside it, its events would count as
-    // unused.
+    // Counted for the input format's mapping alone: with another object's reader beside it (or another mapping for
+    // some of its documents), their values would count as unused.
     const usageNote =
-      usage && alsoRead.results.length === 0 ? unusedNote(mapping.file, usage.report(), json) : '';
+      usage && alsoRead.results.length === 0 && !mixed ? unusedNote(mapping.file, usage.report(), json) : '';
     if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
     return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
