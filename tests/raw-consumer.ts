@@ -1,4 +1,5 @@
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { kafkaPrefixFromEnv } from '../bus/transport/prefix.ts';
 import { testStack, unique } from './stack.ts';
 
 /** A message as a plain kafkajs consumer sees it: no bus code involved, headers as strings. */
@@ -15,6 +16,14 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
     value: message.value ?? Buffer.alloc(0),
     headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
   };
+}
+
+/**
+ * The name a topic the hub calls `topic` has on the broker: with the deployment's prefix (`EAI_KAFKA_PREFIX`, set so
+ * several test runs share one broker), which the hub's transport puts before every name and a plain client does not.
+ */
+export function wireTopic(topic: string): string {
+  return kafkaPrefixFromEnv() + topic;
 }
 
 /** A plain kafkajs client on the test stack's broker: no bus code involved, nothing logged. */

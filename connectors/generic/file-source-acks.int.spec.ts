@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readX12 } from '../../formats/x12/parse.ts';
 import { element } from '../../formats/x12/segment.ts';
-import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
+import { readRawMessages, topicEnds, wireTopic } from '../../tests/raw-consumer.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { type ConnectorRuntime, connectorKey } from '../index.ts';
@@ -12,6 +12,9 @@ import { startRuntime } from '../runtime/test-support.ts';
 
 const fixture = readFileSync('formats/x12-850/fixtures/several-st-sets.edi', 'utf8');
 const firstSet = fixture.slice(fixture.indexOf('ST*850*0001'), fixture.indexOf('ST*850*0002'));
+// The topics the connector writes, as the broker names them (with EAI_KAFKA_PREFIX's prefix when a run sets one).
+const orders = wireTopic('canonical.sales-order');
+const deadLetters = wireTopic('dlq.mapping');
 
 /** Three 850 sets in one interchange (ISA13 `isa13`), the third with BEG05 an impossible date: it cannot be read. */
 function interchange(isa13: string): string {
@@ -43,8 +46,8 @@ describe('file-source with acknowledgements, on the real broker', () => {
     mkdirSync(drop);
     const name = unique('x12-acks');
     const isa13 = String(Date.now()).slice(-9);
-    const from = await topicEnds('canonical.sales-order');
-    const dlqFrom = await topicEnds('dlq.mapping');
+    const from = await topicEnds(orders);
+    const dlqFrom = await topicEnds(deadLetters);
     await runtime.put(
       {
         name,
@@ -69,12 +72,12 @@ describe('file-source with acknowledgements, on the real broker', () => {
       acks: { from: 1, refused: [[3, 3, expect.stringContaining('BEG05')]] },
     });
 
-    const records = await readRawMessages('canonical.sales-order', 2, {
+    const records = await readRawMessages(orders, 2, {
       wanted: (m) => m.headers.ce_id?.startsWith(`${isa13}/`) ?? false,
       from,
     });
     expect(records.map((r) => r.headers.ce_id).sort()).toEqual([`${isa13}/0001`, `${isa13}/0002`]);
-    const [letter] = await readRawMessages('dlq.mapping', 1, {
+    const [letter] = await readRawMessages(deadLetters, 1, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });
@@ -104,7 +107,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     expect(readX12(readFileSync(ackPath), 'x12-997')[0]!.envelope.interchange.controlNumber).toBe(
       '000000001',
     );
-    const duplicates = await readRawMessages('dlq.mapping', 4, {
+    const duplicates = await readRawMessages(deadLetters, 4, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });
@@ -125,7 +128,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     mkdirSync(drop);
     const name = unique('x12-cut');
     const isa13 = String(Date.now() + 1).slice(-9);
-    const dlqFrom = await topicEnds('dlq.mapping');
+    const dlqFrom = await topicEnds(deadLetters);
     await runtime.put(
       {
         name,
@@ -142,7 +145,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     await waitFor('the TA1', () => readdirSync(root).includes('acks-cut') && readdirSync(acks).includes(ta1));
     expect(readFileSync(join(acks, ta1), 'utf8').split('~')[1]).toBe(`TA1*${isa13}*240312*0930*R*023`);
     expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ta1]);
-    const letters = await readRawMessages('dlq.mapping', 3, {
+    const letters = await readRawMessages(deadLetters, 3, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });
@@ -168,7 +171,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     mkdirSync(drop);
     const name = unique('edifact-cut');
     const ref = `C${Date.now().toString(36)}`.toUpperCase();
-    const dlqFrom = await topicEnds('dlq.mapping');
+    const dlqFrom = await topicEnds(deadLetters);
     await runtime.put(
       {
         name,
@@ -192,7 +195,7 @@ describe('file-source with acknowledgements, on the real broker', () => {
     expect(readFileSync(join(acks, contrl), 'utf8')).toContain(
       `UCI+${ref}+4012345000009:14+5412345000013:14+4+13+UNZ'`,
     );
-    const letters = await readRawMessages('dlq.mapping', 2, {
+    const letters = await readRawMessages(deadLetters, 2, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });

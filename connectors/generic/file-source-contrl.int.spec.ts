@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEdifact } from '../../formats/edifact/parse.ts';
-import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
+import { readRawMessages, topicEnds, wireTopic } from '../../tests/raw-consumer.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { type ConnectorRuntime, connectorKey } from '../index.ts';
@@ -19,6 +19,9 @@ import { startRuntime } from '../runtime/test-support.ts';
 
 const fixture = readFileSync('formats/edifact-orders/fixtures/no-una-defaults-crlf.edi', 'utf8');
 const message = fixture.slice(fixture.indexOf('UNH+'), fixture.indexOf('UNZ+'));
+// The topics the connector writes, as the broker names them (with EAI_KAFKA_PREFIX's prefix when a run sets one).
+const orders = wireTopic('canonical.sales-order');
+const deadLetters = wireTopic('dlq.mapping');
 
 /** Three ORDERS messages in one interchange (UNB 0020 `ref`), the third with QTY01.2 "twelve": it cannot be read. */
 function interchange(ref: string): string {
@@ -52,8 +55,8 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
     mkdirSync(drop);
     const name = unique('edifact-contrl');
     const ref = `C${String(Date.now()).slice(-9)}`;
-    const from = await topicEnds('canonical.sales-order');
-    const dlqFrom = await topicEnds('dlq.mapping');
+    const from = await topicEnds(orders);
+    const dlqFrom = await topicEnds(deadLetters);
     await runtime.put(
       {
         name,
@@ -75,12 +78,12 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
     const offsets = await runtime.offsets(name);
     expect(offsets![0]!.offset).toMatchObject({ file: 'orders.edi', done: true });
 
-    const records = await readRawMessages('canonical.sales-order', 2, {
+    const records = await readRawMessages(orders, 2, {
       wanted: (m) => m.headers.ce_id?.startsWith(`${ref}/`) ?? false,
       from,
     });
     expect(records.map((r) => r.headers.ce_id).sort()).toEqual([`${ref}/ORD-1`, `${ref}/ORD-2`]);
-    const [letter] = await readRawMessages('dlq.mapping', 1, {
+    const [letter] = await readRawMessages(deadLetters, 1, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });
@@ -121,8 +124,8 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
     mkdirSync(drop);
     const name = unique('edifact-contrl-counts');
     const ref = `K${String(Date.now()).slice(-9)}`;
-    const from = await topicEnds('canonical.sales-order');
-    const dlqFrom = await topicEnds('dlq.mapping');
+    const from = await topicEnds(orders);
+    const dlqFrom = await topicEnds(deadLetters);
     await runtime.put(
       {
         name,
@@ -142,12 +145,12 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
 
     const contrlName = `CONTRL_4012345000009_5412345000013_${ref}.edi`;
     await waitFor('the CONTRL', () => existsSync(join(acks, contrlName)));
-    const records = await readRawMessages('canonical.sales-order', 2, {
+    const records = await readRawMessages(orders, 2, {
       wanted: (m) => m.headers.ce_id?.startsWith(`${ref}/`) ?? false,
       from,
     });
     expect(records.map((r) => r.headers.ce_id).sort()).toEqual([`${ref}/ORD-1`, `${ref}/ORD-3`]);
-    const [letter] = await readRawMessages('dlq.mapping', 1, {
+    const [letter] = await readRawMessages(deadLetters, 1, {
       wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: dlqFrom,
     });
