@@ -1,3 +1,4 @@
+import { createValueIndex } from '../common/value-index.ts';
 import { CONTACT_TYPE, type ObjectType } from './object-types.ts';
 import { ALWAYS_RETURNED } from './properties.ts';
 import { type Contact, type HubSpotState, nextContactId, nextTimestamp } from './state.ts';
@@ -68,7 +69,7 @@ export function findByProperty(
   // Of the records the index names under the value, those still of these records, live and holding it; the lowest
   // id first, as a walk of the records in id order would find them.
   let found: Contact | undefined;
-  for (const c of candidatesOf(records, property, wanted))
+  for (const c of propertyIndex.candidates(records, property, wanted))
     if (
       records[c.id] === c &&
       !c.archived &&
@@ -81,13 +82,11 @@ export function findByProperty(
 }
 
 /**
- * Records by the values of the properties looked up (`findByProperty`), so that an upsert finds its record without a
- * walk of every record (a batch of 100 into a portal of 100,000 contacts walked ten million): property → value →
- * the records that held it. Filled from the records of a state at its first lookup of the property, then by every
- * value set (`setProperty`, `indexContact`); an entry is never removed, so a lookup checks that its records still
- * hold the value (and are live, of that state).
+ * Records by the values of the properties looked up (`findByProperty`; simulators/common/value-index.ts), so that an
+ * upsert finds its record without a walk of every record: filled at a state's first lookup of a property, then by every
+ * value set (`setProperty`, `indexContact`).
  */
-const propertyIndex = new Map<string, { values: Map<string, Set<Contact>>; filled: WeakSet<object> }>();
+const propertyIndex = createValueIndex<Contact>(indexKeys);
 
 /** The values a record is found by under `property`: an email also by each of its additional emails. */
 function indexKeys(property: string, contact: Contact): string[] {
@@ -99,36 +98,9 @@ function indexKeys(property: string, contact: Contact): string[] {
   return [...(email ? [email] : []), ...(additional ? additional.split(';') : [])];
 }
 
-function candidatesOf(records: Record<string, Contact>, property: string, value: string): Set<Contact> {
-  let index = propertyIndex.get(property);
-  if (!index) {
-    index = { values: new Map(), filled: new WeakSet() };
-    propertyIndex.set(property, index);
-  }
-  if (!index.filled.has(records)) {
-    for (const contact of Object.values(records)) addToIndex(index.values, property, contact);
-    index.filled.add(records);
-  }
-  return index.values.get(value) ?? new Set();
-}
-
-function addToIndex(values: Map<string, Set<Contact>>, property: string, contact: Contact): void {
-  for (const key of indexKeys(property, contact)) {
-    const holders = values.get(key);
-    if (holders) holders.add(contact);
-    else values.set(key, new Set([contact]));
-  }
-}
-
 /** Indexes a record whose properties were set without `setProperty` (a seed line) under every property looked up. */
 export function indexContact(contact: Contact): void {
-  for (const [property, index] of propertyIndex) addToIndex(index.values, property, contact);
-}
-
-function unindexContact(contact: Contact): void {
-  for (const index of propertyIndex.values())
-    for (const [value, holders] of index.values)
-      if (holders.delete(contact) && holders.size === 0) index.values.delete(value);
+  propertyIndex.add(contact);
 }
 
 function setProperty(contact: Contact, name: string, value: string, at: string, actor: Actor): boolean {
@@ -136,8 +108,7 @@ function setProperty(contact: Contact, name: string, value: string, at: string, 
   if (current === value) return false;
   if (value === '') delete contact.properties[name];
   else contact.properties[name] = value;
-  const looked = propertyIndex.get(name === 'hs_additional_emails' ? 'email' : name);
-  if (looked) addToIndex(looked.values, name === 'hs_additional_emails' ? 'email' : name, contact);
+  propertyIndex.add(contact, name === 'hs_additional_emails' ? 'email' : name);
   // Companies made before they had a history (older state files) start one.
   contact.history ??= {};
   contact.history[name] ??= [];
@@ -252,7 +223,7 @@ export function gdprDeleteContact(
     const gone = state.contacts[id];
     delete state.contacts[id];
     // An erased record's values leave the lookup index too: nothing of the person stays in the simulator.
-    if (gone) unindexContact(gone);
+    if (gone) propertyIndex.remove(gone);
   }
   return {
     changes: [

@@ -1,3 +1,4 @@
+import { createValueIndex } from '../common/value-index.ts';
 import { KEY_PREFIX, newId } from './ids.ts';
 import { derivePersonAccount } from './person-accounts.ts';
 import { CLOSED_CASE_STATUSES, ORDER_STATUS_CODES, SOBJECTS, type SObjectType } from './schema.ts';
@@ -66,6 +67,7 @@ export function createRecord(
   }
   derive(type, record, now);
   state.records[type][record.Id] = record;
+  externalIds.add(record);
   return { type, changeType: 'CREATE', record, changed: [] };
 }
 
@@ -88,6 +90,7 @@ export function updateRecord(
   record.LastModifiedById = userId;
   record.SystemModstamp = now;
   derive(type, record, now);
+  externalIds.add(record);
   // Fields the platform derived change with the write (a case closed: IsClosed, ClosedDate; an order's StatusCode).
   const derived = { Case: ['IsClosed', 'ClosedDate'], Order: ['StatusCode'] } as const;
   for (const name of type === 'Case' || type === 'Order' ? derived[type] : [])
@@ -114,7 +117,32 @@ export function undeleteRecord(type: SObjectType, record: SfRecord, userId: stri
   return { type, changeType: 'UNDELETE', record, changed: [] };
 }
 
-/** Live records whose external id field equals `value` (external ids match case-insensitively). */
+/**
+ * Records by the values of their external id fields as looked up (`findByExternalId`; simulators/common/value-index.ts),
+ * lower-cased: an upsert by external id (one record, or each of an sObject Collection's 200) finds its record without
+ * a walk of every record of the type. Filled at a type's first lookup of a field, then by every write
+ * (`createRecord`, `updateRecord`).
+ */
+const externalIds = createValueIndex<SfRecord>(externalIdKeys);
+
+function externalIdKeys(field: string, record: SfRecord): string[] {
+  const value = record[field];
+  return typeof value === 'string' ? [value.toLowerCase()] : [];
+}
+
+/**
+ * Removes a record for good (the Recycle Bin emptied: no undelete, no query finds it) and takes it out of the lookup
+ * index: nothing of it stays.
+ */
+export function purgeRecord(state: SalesforceState, type: SObjectType, record: SfRecord): void {
+  delete state.records[type][record.Id];
+  externalIds.remove(record);
+}
+
+/**
+ * Live records whose external id field equals `value` (external ids match case-insensitively), in the order of the
+ * type's records, as a walk of them would find them.
+ */
 export function findByExternalId(
   state: SalesforceState,
   type: SObjectType,
@@ -122,12 +150,16 @@ export function findByExternalId(
   value: string,
 ): SfRecord[] {
   const wanted = value.toLowerCase();
-  return Object.values(state.records[type]).filter(
+  const records = state.records[type];
+  // Of the records the index names under the value, those still of these records, live and holding it.
+  const found = [...externalIds.candidates(records, field, wanted)].filter(
     (record) =>
-      !record.IsDeleted &&
-      typeof record[field] === 'string' &&
-      (record[field] as string).toLowerCase() === wanted,
+      records[record.Id] === record && !record.IsDeleted && externalIdKeys(field, record).includes(wanted),
   );
+  if (found.length < 2) return found;
+  // Several (a duplicate external id, which the API answers 300): in the records' order, walked only then.
+  const holders = new Set(found);
+  return Object.values(records).filter((record) => holders.has(record));
 }
 
 /** A record as the REST API returns it: attributes first, then the fields (all, or those asked for). */

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { XMLParser } from 'fast-xml-parser';
 import type { SimContext } from '../common/types.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
+import { purgeRecord } from './records.ts';
 import type { SObjectType } from './schema.ts';
 import type { SalesforceState } from './state.ts';
 
@@ -73,7 +74,7 @@ export function soapRoutes(router: Router, sim: SimContext<SalesforceState>): vo
         if (!type || !record || record.IsDeleted !== true) {
           return `<result><errors><message>${escapeXml(`The record ${raw} is not in the Recycle Bin`)}</message><statusCode>INVALID_ID_FIELD</statusCode></errors><id>${escapeXml(raw)}</id><success>false</success></result>`;
         }
-        delete sim.state.records[type][id];
+        purgeRecord(sim.state, type, record);
         purged.push(id);
         return `<result><id>${id}</id><success>true</success></result>`;
       });

@@ -1,6 +1,7 @@
 import { type SfError, SfValidationError, sfError } from './errors.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
 import { personAccountProblems, personContactProblems, requiredAccountField } from './person-accounts.ts';
+import { findByExternalId } from './records.ts';
 import { canonicalField, type FieldDef, isSObjectType, SOBJECTS, type SObjectType } from './schema.ts';
 import type { SalesforceState, SfRecord } from './state.ts';
 
@@ -112,10 +113,7 @@ function foreignKey(
       errorCode: 'INVALID_FIELD',
       fields: [field],
     };
-  const wanted = value.toLowerCase();
-  const matches = Object.values(state.records[target]).filter(
-    (record) => !record.IsDeleted && String(record[keyField] ?? '').toLowerCase() === wanted,
-  );
+  const matches = findByExternalId(state, target, keyField, value);
   if (matches.length === 1) return { field, id: matches[0]!.Id };
   return {
     message:
