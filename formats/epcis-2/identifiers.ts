@@ -1,4 +1,5 @@
 import { deriveFrom } from '../derived.ts';
+import { gs1CheckDigit as checkDigit, isGln } from '../gs1.ts';
 import { FormatError } from '../types.ts';
 /** An EPC or GS1 Digital Link identifier, with the GS1 keys it carries. */
 export interface Identifier {
@@ -11,16 +12,6 @@ export interface Identifier {
   gln?: string;
   glnExtension?: string;
   lot?: string;
-}
-
-/** GS1 mod-10 check digit over the given digits. */
-function checkDigit(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const d = Number(digits[digits.length - 1 - i]);
-    sum += i % 2 === 0 ? d * 3 : d;
-  }
-  return String((10 - (sum % 10)) % 10);
 }
 
 const EPC_URN = /^urn:epc:(id|class|idpat):([a-z]+):(.+)$/;
@@ -114,9 +105,6 @@ function checkDigitalLinkKey(ai: string, value: string, uri: string, loc: string
     );
 }
 
-/** A bare GLN (13 digits with a valid check digit), as some documents name a party or place. */
-const BARE_GLN = /^\d{13}$/;
-
 /**
  * An identifier read: its scheme and GS1 keys, each derived from its uri (a mapping that reads its gtin used the uri;
  * the usage count of `eai map` does not list the keys as input values of their own).
@@ -129,7 +117,8 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
 
 function readIdentifier(uri: string, loc: string): Identifier {
   const id: Identifier = { $loc: loc, uri, scheme: null };
-  if (BARE_GLN.test(uri) && checkDigit(uri.slice(0, 12)) === uri[12]) {
+  // A bare GLN (13 digits with a valid check digit), as some documents name a party or place.
+  if (isGln(uri)) {
     id.scheme = 'gln';
     id.gln = uri;
     return id;

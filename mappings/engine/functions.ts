@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { isGln } from '../../formats/gs1.ts';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
 import { CANONICAL_DECIMAL, withoutExponent } from '../../formats/text-input/decimal.ts';
 import { decodeHtmlReferences } from '../../formats/text-input/html-text.ts';
@@ -718,6 +719,8 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
       parseTime(text, picture, zone ?? timeZone),
     date,
     isDate,
+    // whether a value is a GLN: 13 digits, the last the GS1 check digit of the others
+    isGln,
     lookup: makeLookup(tables),
     lookupCode: makeLookupCode(tables),
     distinct,
