@@ -252,6 +252,7 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
     MAX_BATCH_INPUTS,
     MAX_BATCH_INPUTS,
     'inputs of one `batch/upsert` or `batch/update` call',
+    'HubSpot',
   ),
   baseUrl: targetUrl()
     .default('https://api.hubapi.com')

@@ -12,6 +12,7 @@ export const salesforceOrderStatusSinkConfig = salesforceUpsertSinkConfig.extend
     1,
     MAX_COLLECTION_RECORDS,
     'Orders of one sObject Collections upsert',
+    'Salesforce',
   ).batchSize.describe(
     "Orders written in one sObject Collections upsert, at most 200; default 1: each command alone, with its own `Idempotency-Key`, so a command sent again is answered from the first and not applied again (a batch's key is that batch's: a command redelivered in another batch is written again, the same values). Two commands of one order never go in one request.",
   ),

@@ -24,6 +24,7 @@ export const salesforceUpsertSinkConfig = httpSinkConfig
       MAX_COLLECTION_RECORDS,
       MAX_COLLECTION_RECORDS,
       'records of one sObject Collections upsert by external id; a write by Id goes alone, as the collection takes external ids only',
+      'Salesforce',
     ),
     clientName: z
       .string()

@@ -16,9 +16,14 @@ const plugins = new Map(builtinPlugins.map((p) => [p.type, p]));
 
 const salesforce = 'instanceUrl: http://127.0.0.1:1\n  clientId: eai-hub\n  clientSecret: secret';
 const sinks = [
-  { type: 'hubspot-upsert-sink', config: 'baseUrl: http://127.0.0.1:1\n  accessToken: token', max: 100 },
-  { type: 'salesforce-upsert-sink', config: salesforce, max: 200 },
-  { type: 'salesforce-order-status-sink', config: salesforce, max: 200 },
+  {
+    type: 'hubspot-upsert-sink',
+    config: 'baseUrl: http://127.0.0.1:1\n  accessToken: token',
+    max: 100,
+    system: 'HubSpot',
+  },
+  { type: 'salesforce-upsert-sink', config: salesforce, max: 200, system: 'Salesforce' },
+  { type: 'salesforce-order-status-sink', config: salesforce, max: 200, system: 'Salesforce' },
 ];
 
 /** A deployment folder of one file, `<name>.yaml`, defining a sink of `type` with `config` and `batchSize`. */
@@ -33,12 +38,12 @@ function deployment(name: string, type: string, config: string, batchSize: numbe
 
 describe("a batching sink's batchSize in a deployment file", () => {
   it.each(sinks)(
-    '$type: above $max is refused, naming the file, the field and the limit',
-    ({ type, config, max }) => {
+    '$type: above $max is refused, naming the file, the field, the limit and the system',
+    ({ type, config, max, system }) => {
       const folder = deployment(`${type}-too-big`, type, config, max + 1);
       expect(() => loadDeployment(folder, plugins)).toThrow(
         new RegExp(
-          `${type}-too-big\\.yaml: config\\.batchSize: at most ${max}: the system takes no more in one request`,
+          `${type}-too-big\\.yaml: config\\.batchSize: at most ${max}: ${system} takes no more in one request`,
         ),
       );
     },

@@ -36,15 +36,15 @@ export interface HttpBatching {
 
 /**
  * The options a batching sink adds to its config: `batchSize` (at most `max`, the system's limit) and `batchWaitMs`.
- * `what` says in the description what goes in one request.
+ * `what` says in the description what goes in one request, `system` in the error of a size over the limit whose it is.
  */
-export function httpBatchConfig(defaultSize: number, max: number, what: string) {
+export function httpBatchConfig(defaultSize: number, max: number, what: string, system: string) {
   return {
     batchSize: z
       .number()
       .int()
       .min(1)
-      .max(max, `at most ${max}: the system takes no more in one request`)
+      .max(max, `at most ${max}: ${system} takes no more in one request`)
       .default(defaultSize)
       .describe(
         `Records written in one request (${what}), at most ${max}; 1 sends one request per record. Two records of one target record never go in one request: the later goes in the next, so each record's writes stay in order.`,
