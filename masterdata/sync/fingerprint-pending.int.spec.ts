@@ -6,69 +6,14 @@
  * made between a write and its echo still wins. On the real broker, registry and PostgreSQL, with the relay; the
  * systems' events are handed to the matcher's transaction (match-events.ts) as its consumer does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
-import { testBus, testStack, unique } from '../../tests/stack.ts';
-import { parseMdmConfig } from '../config.ts';
-import { matchEvents } from '../match-events.ts';
-import type { MasterDataStore } from '../store.ts';
-import { dropStore, scratchStore } from '../test-support.ts';
-import { type GoldenSync, startGoldenSync } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
+import { unique } from '../../tests/stack.ts';
+import { erpAndFingerprintedCrm } from './test-support.ts';
 
 describe('fingerprints of several writes on their way', () => {
-  const bus = testBus('/eai/tests/mdm-fingerprint-pending');
-  let store: MasterDataStore;
-  let sync: GoldenSync;
-
-  beforeAll(async () => {
-    const config = parseMdmConfig({
-      survivorship: { default: { rule: 'mostRecent' }, fields: {} },
-      sync: {
-        systems: {
-          // Stamps its events with the integration user; a person's edit comes unstamped.
-          erp: { push: true, hubChangedBy: ['hub'] },
-          // Stamps nothing: its echoes are known by their values alone.
-          crm: { push: true, fingerprint: true },
-        },
-        goldenTopic: unique('fp-pending-golden'),
-        commandTopicPrefix: `${unique('fp-pending-cmd')}.`,
-        pollMs: 3_600_000,
-      },
-    });
-    store = await scratchStore(testStack().databaseUrl, config, 'fppend');
-    sync = await startGoldenSync({ bus, store });
-  });
-  afterAll(async () => {
-    await sync?.stop();
-    if (store) await dropStore(store);
-  });
-
-  const phone = (number: string) => [{ number, isE164: true, use: null, primary: true }];
-  /** One event of the system's record, matched as the consumer does; its classification and golden id. */
-  const arrive = async (
-    system: string,
-    id: string,
-    customer: Partial<CustomerPartyMaster>,
-    changedFields: string[],
-    at: string,
-  ) => {
-    const event = {
-      changeType: 'UPDATED',
-      changedFields,
-      clearedFields: [],
-      mergedIds: [],
-      occurredAt: new Date(at),
-      origin: { system, documentId: null, changeOrigin: null, changedBy: null },
-      customer: { customerId: `${system}:${id}`, sourceIds: [{ system, id, idType: null }], ...customer },
-    } as unknown as CustomerEvent;
-    const [outcome] = await store.transaction((client) =>
-      matchEvents(store, client, [{ system, sourceId: id, event }]),
-    );
-    await sync.flush();
-    return { kind: outcome?.change?.kind, goldenId: outcome?.result?.goldenId };
-  };
-  const goldenPhone = async (goldenId: string) =>
-    (await store.golden(goldenId))?.record?.phones?.map((p) => p.number);
+  const t = erpAndFingerprintedCrm('fp-pending', 'fppend');
+  const { arrive, phone, goldenPhone } = t;
 
   it("takes the echo of an earlier write as the hub's, and a person's edit between a write and its echo wins", async () => {
     const erp = unique('e').slice(-8);
@@ -84,10 +29,10 @@ describe('fingerprints of several writes on their way', () => {
       }) as unknown as Partial<CustomerPartyMaster>;
     await arrive('erp', erp, person('+33140000000'), [], '2026-03-01T10:00:00Z');
     await arrive('crm', crm, person('+33140000000'), [], '2026-03-01T10:00:00Z');
-    const goldenId = (await store.xref('erp', erp)) as string;
-    expect(await store.xref('crm', crm)).toBe(goldenId);
-    const toErp = () => sync.counts.commands.erp ?? 0;
-    const toCrm = () => sync.counts.commands.crm ?? 0;
+    const goldenId = (await t.store.xref('erp', erp)) as string;
+    expect(await t.store.xref('crm', crm)).toBe(goldenId);
+    const toErp = () => t.sync.counts.commands.erp ?? 0;
+    const toCrm = () => t.sync.counts.commands.crm ?? 0;
 
     // Two edits in the ERP, each written into the CRM before either write comes back.
     const crmBefore = toCrm();

@@ -1,5 +1,6 @@
 /**
- * The three-system setup the sync specs share (three-systems, create, erasure), on the real broker,
+ * The setups the sync specs share, on the real broker, registry and PostgreSQL: two systems whose events a spec hands
+ * to the matcher itself (`erpAndFingerprintedCrm`, below), and the three-system setup (three-systems, create, erasure), on the real broker,
  * registry and PostgreSQL: the Salesforce, HubSpot and Odoo simulators, each echoing every API write in its own
  * way (Salesforce: a CDC event stamped with the API client; HubSpot: webhooks stamped INTEGRATION + app id; Odoo:
  * the polled record's write_uid is the integration user), their real source and sink connectors, the matcher and
@@ -7,9 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { builtinPlugins, ConnectorRuntime, connectorKey } from '../../connectors/index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../../connectors/transports/test-support.ts';
+import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import type { StartOptions } from '../../simulators/common/types.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { type OdooHarness, startOdoo, UID } from '../../simulators/odoo/test-support.ts';
@@ -18,6 +20,7 @@ import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { parseMdmConfig } from '../config.ts';
 import { type CustomerMatcher, startCustomerMatcher } from '../consumer.ts';
+import { matchEvents } from '../match-events.ts';
 import type { GoldenView, MasterDataStore } from '../store.ts';
 import { dropStore, scratchStore } from '../test-support.ts';
 import { type GoldenSync, startGoldenSync } from './index.ts';
@@ -347,5 +350,76 @@ export async function startThreeSystems(
       await odoo.sim.close();
       await dropStore(store);
     },
+  };
+}
+
+/**
+ * Two systems the hub pushes to, for the echo specs that hand events to the matcher themselves (fingerprint-pending,
+ * echo-order): `erp` stamps its events with the integration user `hub` (a person's edit comes unstamped), `crm` stamps
+ * nothing, so its echoes are known by their values alone (`fingerprint`); survivorship mostRecent; the golden sync
+ * relay on topics of the spec's own. Registers its beforeAll / afterAll in the calling describe; `store` and `sync`
+ * are there once beforeAll ran. `arrive` hands one event of a system's record to the matcher's transaction
+ * (match-events.ts) as its consumer does, lets the relay send what it caused, and answers the event's classification
+ * and golden id.
+ */
+export function erpAndFingerprintedCrm(name: string, schemaTag: string) {
+  const bus = testBus(`/eai/tests/mdm-${name}`);
+  const started = {} as { store: MasterDataStore; sync: GoldenSync };
+  beforeAll(async () => {
+    const config = parseMdmConfig({
+      survivorship: { default: { rule: 'mostRecent' }, fields: {} },
+      sync: {
+        systems: {
+          erp: { push: true, hubChangedBy: ['hub'] },
+          crm: { push: true, fingerprint: true },
+        },
+        goldenTopic: unique(`${name}-golden`),
+        commandTopicPrefix: `${unique(`${name}-cmd`)}.`,
+        pollMs: 3_600_000,
+      },
+    });
+    started.store = await scratchStore(testStack().databaseUrl, config, schemaTag);
+    started.sync = await startGoldenSync({ bus, store: started.store });
+  });
+  afterAll(async () => {
+    await started.sync?.stop();
+    if (started.store) await dropStore(started.store);
+  });
+  const arrive = async (
+    system: string,
+    id: string,
+    customer: Partial<CustomerPartyMaster>,
+    changedFields: string[],
+    at: string,
+  ) => {
+    const { store, sync } = started;
+    const event = {
+      changeType: 'UPDATED',
+      changedFields,
+      clearedFields: [],
+      mergedIds: [],
+      occurredAt: new Date(at),
+      origin: { system, documentId: null, changeOrigin: null, changedBy: null },
+      customer: { customerId: `${system}:${id}`, sourceIds: [{ system, id, idType: null }], ...customer },
+    } as unknown as CustomerEvent;
+    const [outcome] = await store.transaction((client) =>
+      matchEvents(store, client, [{ system, sourceId: id, event }]),
+    );
+    await sync.flush();
+    return { kind: outcome?.change?.kind, goldenId: outcome?.result?.goldenId };
+  };
+  return {
+    get store() {
+      return started.store;
+    },
+    get sync() {
+      return started.sync;
+    },
+    arrive,
+    phone: (number: string) => [{ number, isE164: true, use: null, primary: true }],
+    goldenPhone: async (goldenId: string) =>
+      (await started.store.golden(goldenId))?.record?.phones?.map((p) => p.number),
+    heldPhone: async (system: string, id: string) =>
+      (await started.store.sourceRecord(system, id))?.phones?.map((p) => p.number),
   };
 }
