@@ -56,15 +56,7 @@ describe.each(['17.0', '19.0'])(
       await started.start();
       return started;
     };
-    const edit = async (body: unknown) => {
-      const answer = await fetch(`${odoo.sim.url}/sim/edit`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!answer.ok) throw new Error(`sim/edit: HTTP ${answer.status}: ${await answer.text()}`);
-      return ((await answer.json()) as { id: number }).id;
-    };
+    const edit = (body: unknown) => odoo.edit(body);
 
     /** On 19.0, /jsonrpc answers 503 from now on (until afterEach): the source must read over /json/2. */
     const onlyJson2 = async () => {
@@ -83,12 +75,7 @@ describe.each(['17.0', '19.0'])(
     beforeAll(async () => {
       await bus.provisionTopics();
       odoo = await startOdoo();
-      const set = await fetch(`${odoo.sim.url}/sim/version`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ version }),
-      });
-      expect(set.status).toBe(200);
+      await odoo.setVersion(version);
       process.env.EAI_TEST_ODOO_KEY = 'eai-api-key';
       runtime = await newRuntime();
     });

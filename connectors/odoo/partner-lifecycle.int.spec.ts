@@ -39,15 +39,7 @@ describe.each(['17.0', '19.0'])(
     let odoo: OdooHarness;
     const name = unique('odoo-lifecycle');
 
-    const edit = async (body: unknown) => {
-      const answer = await fetch(`${odoo.sim.url}/sim/edit`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!answer.ok) throw new Error(`sim/edit: HTTP ${answer.status}: ${await answer.text()}`);
-      return ((await answer.json()) as { id: number }).id;
-    };
+    const edit = (body: unknown) => odoo.edit(body);
     /** As the integration user (uid 6), over the API the version speaks. */
     const call = async (method: string, ids: number[], values?: Record<string, unknown>) => {
       if (version === '19.0') {
@@ -66,12 +58,7 @@ describe.each(['17.0', '19.0'])(
     beforeAll(async () => {
       await bus.provisionTopics();
       odoo = await startOdoo();
-      const set = await fetch(`${odoo.sim.url}/sim/version`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ version }),
-      });
-      expect(set.status).toBe(200);
+      await odoo.setVersion(version);
       runtime = new ConnectorRuntime({
         bus,
         plugins: builtinPlugins,

@@ -113,12 +113,7 @@ describe.each([
     beforeAll(async () => {
       await bus.provisionTopics();
       odoo = await startOdoo();
-      const set = await fetch(`${odoo.sim.url}/sim/version`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ version }),
-      });
-      expect(set.status).toBe(200);
+      await odoo.setVersion(version);
       runtime = new ConnectorRuntime({
         bus,
         plugins: builtinPlugins,

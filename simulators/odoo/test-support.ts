@@ -51,6 +51,10 @@ export interface OdooHarness {
     body: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<{ status: number; headers: Headers; body: unknown }>;
+  /** A person's edit in Odoo's UI (`POST /sim/edit`: its README); the record's id. Throws on an error answer. */
+  edit(body: unknown): Promise<number>;
+  /** The Odoo version the simulator speaks from now on (`POST /sim/version`: 17.0, 19.0). Throws on an error answer. */
+  setVersion(version: string): Promise<void>;
 }
 
 export async function startOdoo(options: StartOptions = {}): Promise<OdooHarness> {
@@ -111,5 +115,18 @@ export async function startOdoo(options: StartOptions = {}): Promise<OdooHarness
     }
     return { status: response.status, headers: response.headers, body: parsed };
   };
-  return { sim, rpc, call, raw, json2 };
+  const simPost = async (path: string, body: unknown) => {
+    const answer = await fetch(`${sim.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!answer.ok) throw new Error(`${path}: HTTP ${answer.status}: ${await answer.text()}`);
+    return answer.json() as Promise<Record<string, unknown>>;
+  };
+  const edit = async (body: unknown) => (await simPost('/sim/edit', body)).id as number;
+  const setVersion = async (version: string) => {
+    await simPost('/sim/version', { version });
+  };
+  return { sim, rpc, call, raw, json2, edit, setVersion };
 }
